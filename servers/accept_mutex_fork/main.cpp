@@ -1,0 +1,101 @@
+// Accept-mutex fork: the master creates one listener and forks --workers
+// children that take turns accepting under a process-shared mutex.
+// --io epoll: nginx's accept_mutex, the holder accepts and every child serves
+// many connections from its epoll loop. --io blocking: Apache prefork, one
+// connection per process at a time and the delay is a real sleep.
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <exception>
+#include <fmt/format.h>
+#include <sys/socket.h>
+
+#include "blocking_worker.hpp"
+#include "core/command_line.hpp"
+#include "core/counters.hpp"
+#include "core/epoll_worker.hpp"
+#include "core/process_mutex.hpp"
+#include "core/shared_memory.hpp"
+#include "core/socket.hpp"
+#include "core/supervisor.hpp"
+#include "core/system_error.hpp"
+
+namespace {
+
+constexpr const char* model = "accept-mutex-fork";
+
+class MutexGate final : public pb::AcceptGate {
+public:
+    explicit MutexGate(pb::ProcessMutex& mutex) : mutex_(mutex) {}
+    bool try_acquire() override { return mutex_.try_lock(); }
+    void release() override { mutex_.unlock(); }
+
+private:
+    pb::ProcessMutex& mutex_;
+};
+
+// The blocking children share the listener's file status flags, so the
+// master makes it blocking once, with a receive timeout that bounds accept.
+void make_blocking(int fd) {
+    pb::set_nonblocking(fd, false);
+    timeval timeout{0, static_cast<suseconds_t>(
+                           std::chrono::duration_cast<std::chrono::microseconds>(pb::stop_check_interval).count())};
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout) != 0)
+        pb::throw_system_error("setsockopt SO_RCVTIMEO", "listener");
+}
+
+int serve(const pb::ServerOptions& options, bool blocking) {
+    pb::Fd listener = pb::open_listener(options.listen, options.listener_options());
+    pb::Endpoint bound = options.listen;
+    bound.port = pb::local_port(listener.get());
+    if (blocking) make_blocking(listener.get());
+
+    pb::SharedArray<pb::WorkerCounters> counters(static_cast<std::size_t>(options.workers));
+    pb::SharedArray<pb::ProcessMutex> accept_mutex(1);
+
+    auto child = [&](int slot, const std::function<void()>& ready) {
+        pb::WorkerCounters& mine = counters[static_cast<std::size_t>(slot)];
+        if (blocking) {
+            pb::BlockingWorkerConfig worker{listener.get(), options.handler, options.idle_timeout,
+                                            options.header_timeout, &accept_mutex[0]};
+            return pb::run_blocking_worker(worker, mine, ready);
+        }
+        MutexGate gate(accept_mutex[0]);
+        pb::EpollWorkerConfig worker;
+        worker.listen_fd = listener.get();
+        worker.handler = options.handler;
+        worker.idle_timeout = options.idle_timeout;
+        worker.header_timeout = options.header_timeout;
+        worker.drain_timeout = options.drain_timeout;
+        worker.gate = &gate;
+        return pb::run_epoll_worker(worker, mine, ready);
+    };
+    pb::SupervisorHooks hooks;
+    hooks.on_ready = [&] { pb::announce_ready(model, bound, options.workers); };
+    hooks.on_respawn = [&](int slot) { ++counters[static_cast<std::size_t>(slot)].respawns; };
+    hooks.on_exit = [&] {
+        if (!options.stats_path.empty()) pb::write_stats_csv(options.stats_path, counters.span());
+    };
+    pb::SupervisorConfig supervisor{model, options.workers, options.drain_timeout};
+    return pb::supervise(supervisor, child, hooks);
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    std::string io = "epoll";
+    pb::ServerOptions options = pb::parse_command_line(
+        argc, argv, model, "Accept-mutex fork HTTP server: children share one listener and take turns accepting",
+        [&](CLI::App& app) {
+            app.add_option("--io", io, "epoll: nginx accept_mutex style; blocking: Apache prefork style, "
+                                       "one connection per process")
+                ->check(CLI::IsMember({"epoll", "blocking"}))
+                ->capture_default_str();
+        });
+    try {
+        std::signal(SIGPIPE, SIG_IGN);
+        return serve(options, io == "blocking");
+    } catch (const std::exception& error) {
+        fmt::print(stderr, "{}: {}\n", model, error.what());
+        return 1;
+    }
+}

@@ -1,0 +1,81 @@
+// Prefork: a master forks --workers children, each with its own epoll loop.
+// With --listener reuseport (the default) every child opens its own
+// SO_REUSEPORT listener and the kernel spreads connections over them; with
+// --listener shared the children inherit one listener created before fork,
+// as fasthttp's prefork does by default.
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <exception>
+#include <fmt/format.h>
+
+#include "core/command_line.hpp"
+#include "core/counters.hpp"
+#include "core/epoll_worker.hpp"
+#include "core/shared_memory.hpp"
+#include "core/socket.hpp"
+#include "core/supervisor.hpp"
+
+namespace {
+
+constexpr const char* model = "prefork-epoll";
+
+int serve(const pb::ServerOptions& options, bool reuseport) {
+    pb::ListenerOptions listener = options.listener_options();
+    listener.reuseport = reuseport;
+    // With reuseport the master only binds (never listens): that resolves
+    // port 0 and holds the port across respawns, and a socket that does not
+    // listen is never handed a connection.
+    pb::ListenerOptions master_socket = listener;
+    master_socket.listen = !reuseport;
+    pb::Fd shared = pb::open_listener(options.listen, master_socket);
+    pb::Endpoint bound = options.listen;
+    bound.port = pb::local_port(shared.get());
+
+    pb::SharedArray<pb::WorkerCounters> counters(static_cast<std::size_t>(options.workers));
+    pb::EpollWorkerConfig worker;
+    worker.handler = options.handler;
+    worker.idle_timeout = options.idle_timeout;
+    worker.header_timeout = options.header_timeout;
+    worker.drain_timeout = options.drain_timeout;
+
+    auto child = [&](int slot, const std::function<void()>& ready) {
+        pb::Fd own;
+        if (reuseport) {
+            shared.reset();
+            own = pb::open_listener(bound, listener);
+            worker.listen_fd = own.get();
+        } else {
+            worker.listen_fd = shared.get();
+        }
+        return pb::run_epoll_worker(worker, counters[static_cast<std::size_t>(slot)], ready);
+    };
+    pb::SupervisorHooks hooks;
+    hooks.on_ready = [&] { pb::announce_ready(model, bound, options.workers); };
+    hooks.on_respawn = [&](int slot) { ++counters[static_cast<std::size_t>(slot)].respawns; };
+    hooks.on_exit = [&] {
+        if (!options.stats_path.empty()) pb::write_stats_csv(options.stats_path, counters.span());
+    };
+    pb::SupervisorConfig supervisor{model, options.workers, options.drain_timeout};
+    return pb::supervise(supervisor, child, hooks);
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    std::string listener = "reuseport";
+    pb::ServerOptions options = pb::parse_command_line(
+        argc, argv, model, "Prefork HTTP server: one epoll worker process per CPU, each with its own listener",
+        [&](CLI::App& app) {
+            app.add_option("--listener", listener, "reuseport: one SO_REUSEPORT listener per child; "
+                                                   "shared: one listener created before fork")
+                ->check(CLI::IsMember({"reuseport", "shared"}))
+                ->capture_default_str();
+        });
+    try {
+        std::signal(SIGPIPE, SIG_IGN);
+        return serve(options, listener == "reuseport");
+    } catch (const std::exception& error) {
+        fmt::print(stderr, "{}: {}\n", model, error.what());
+        return 1;
+    }
+}

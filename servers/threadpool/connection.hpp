@@ -1,0 +1,88 @@
+#pragma once
+// One client connection: a socket on its own strand, the shared HttpSession
+// for the protocol, an asio timer for the delay and one for the idle and
+// header timeouts. Every handler runs on the strand, so the state below
+// needs no lock; the registry's stop() is the only call from elsewhere.
+#include <array>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/intrusive/list_hook.hpp>
+#include <boost/system/error_code.hpp>
+
+#include "core/handler.hpp"
+#include "core/http_session.hpp"
+#include "core/response.hpp"
+
+namespace pb::threadpool {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using boost::system::error_code;
+
+class ConnectionRegistry;
+
+struct ConnectionConfig {
+    HandlerConfig handler;
+    std::chrono::nanoseconds idle_timeout{0};   // zero or less: none
+    std::chrono::nanoseconds header_timeout{0}; // zero or less: none
+};
+
+class Connection : public std::enable_shared_from_this<Connection>,
+                   public boost::intrusive::list_base_hook<> {
+public:
+    // `socket` must use a strand of its own as executor.
+    Connection(tcp::socket socket, const ConnectionConfig& config, ConnectionRegistry& registry);
+    ~Connection();
+    Connection(const Connection&) = delete;
+    Connection& operator=(const Connection&) = delete;
+
+    void start();
+    // Thread-safe: finish the request in progress, then close; close at once
+    // if there is none.
+    void stop();
+
+private:
+    using clock = std::chrono::steady_clock;
+
+    void serve();
+    void wait_for_request();
+    void read();
+    void on_read(const error_code& error, std::size_t bytes);
+    void on_delay(const error_code& error);
+    void send();
+    void on_write(const error_code& error, std::size_t bytes);
+
+    void set_deadline(std::chrono::nanoseconds timeout);
+    void arm_timer();
+    void on_deadline(const error_code& error, std::uint64_t generation);
+    void on_timeout();
+
+    void begin_stop();
+    void close();
+
+    const ConnectionConfig& config_;
+    ConnectionRegistry& registry_;
+    tcp::socket socket_;
+    asio::steady_timer delay_;
+    asio::steady_timer deadline_timer_;
+
+    clock::time_point deadline_ = clock::time_point::max(); // max: no timeout applies
+    std::uint64_t timer_generation_ = 0; // tells a stale timer completion from the live one
+    Reply reply_;
+    bool reading_ = false;     // a read is outstanding
+    bool busy_ = false;        // reply_ is being waited for or written
+    bool head_started_ = false; // the header timeout runs for the buffered partial head
+    bool timer_armed_ = false;
+    bool stopping_ = false;
+    bool closed_ = false;
+
+    HttpSession session_; // not value-initialised: its 16 KiB buffer needs no zeroing
+    std::array<char, max_response_size> response_;
+};
+
+} // namespace pb::threadpool
