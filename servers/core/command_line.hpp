@@ -17,7 +17,7 @@ namespace pb {
 
 struct ServerOptions {
     Endpoint listen;
-    int workers = 1;
+    int workers = 1;                 // parse_command_line defaults it to the online CPUs
     HandlerConfig handler;
     std::string stats_path;          // empty: no stats file
     int backlog = 4096;

@@ -33,7 +33,10 @@ void write_stats_csv(const std::string& path, std::span<const WorkerCounters> wo
         written = false;
         error = errno;
     }
-    if (!written) throw_system_error("write", temporary, error);
+    if (!written) {
+        std::remove(temporary.c_str());
+        throw_system_error("write", temporary, error);
+    }
     if (std::rename(temporary.c_str(), path.c_str()) != 0) throw_system_error("rename", temporary + " -> " + path);
 }
 

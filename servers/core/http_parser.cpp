@@ -65,8 +65,10 @@ ParseResult parse_request_line(std::string_view line, Request& request) {
     std::size_t method_end = line.find(' ');
     if (method_end == 0 || method_end == std::string_view::npos) return ParseResult::malformed;
     std::string_view method = line.substr(0, method_end);
+    // Registered methods are upper case with '-' or '_' (M-SEARCH); anything
+    // else is far more likely garbage than a method we should answer 405.
     for (char c : method)
-        if (c < 'A' || c > 'Z') return ParseResult::malformed;
+        if ((c < 'A' || c > 'Z') && c != '-' && c != '_') return ParseResult::malformed;
 
     std::size_t target_end = line.find(' ', method_end + 1);
     if (target_end == std::string_view::npos || target_end == method_end + 1) return ParseResult::malformed;

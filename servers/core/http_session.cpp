@@ -39,7 +39,10 @@ std::optional<Reply> HttpSession::next_reply(const HandlerConfig& config, Worker
     ParseResult result = parse_request({buffer_ + begin_, end_ - begin_}, request);
     if (result == ParseResult::incomplete) return std::nullopt;
     if (result != ParseResult::complete) {
+        // The connection closes after this reply: drop the bad bytes so
+        // that a second call cannot count the same error twice.
         ++counters.parse_errors;
+        reset();
         return reject(result);
     }
     begin_ += request.head_size;

@@ -35,12 +35,13 @@ bool ProcessMutex::acquired(int rc, const char* call) {
 bool ProcessMutex::try_lock() { return acquired(pthread_mutex_trylock(&mutex_), "pthread_mutex_trylock"); }
 
 bool ProcessMutex::lock_for(std::chrono::nanoseconds timeout) {
+    // A monotonic deadline: a wall-clock step must not stretch the wait.
     timespec deadline{};
-    clock_gettime(CLOCK_REALTIME, &deadline);
+    clock_gettime(CLOCK_MONOTONIC, &deadline);
     auto total = std::chrono::nanoseconds(deadline.tv_nsec) + timeout;
     deadline.tv_sec += static_cast<time_t>(std::chrono::duration_cast<std::chrono::seconds>(total).count());
     deadline.tv_nsec = static_cast<long>((total % std::chrono::seconds(1)).count());
-    return acquired(pthread_mutex_timedlock(&mutex_, &deadline), "pthread_mutex_timedlock");
+    return acquired(pthread_mutex_clocklock(&mutex_, CLOCK_MONOTONIC, &deadline), "pthread_mutex_clocklock");
 }
 
 void ProcessMutex::unlock() { pthread_mutex_unlock(&mutex_); }

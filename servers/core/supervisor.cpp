@@ -189,7 +189,7 @@ bool Master::wait_until_ready() {
                 stopping_ = true;
                 return false;
             }
-            if (!reap(false)) return false;
+            if (!reap(true)) return false;
         }
     }
 }
