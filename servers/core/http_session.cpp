@@ -6,9 +6,12 @@
 namespace pb {
 
 std::span<char> HttpSession::free_space() {
-    // Move a partial request to the front only when the tail is nearly used
+    // Only here do buffered bytes move: next_reply never moves them, so a
+    // model may parse while a read into the last free_space() is in flight.
+    // A partial request moves to the front only when the tail is nearly used
     // up: in the common case (whole requests per read) nothing is copied.
-    if (buffer_size - end_ < max_head_size / 8 && begin_ > 0) compact();
+    if (begin_ == end_) begin_ = end_ = 0;
+    else if (buffer_size - end_ < max_head_size / 8 && begin_ > 0) compact();
     return {buffer_ + end_, buffer_size - end_};
 }
 
@@ -31,18 +34,15 @@ std::optional<Reply> HttpSession::next_reply(const HandlerConfig& config, Worker
         begin_ += skipped;
         discard_ -= skipped;
     }
-    if (begin_ == end_) {
-        begin_ = end_ = 0;
-        return std::nullopt;
-    }
+    if (begin_ == end_) return std::nullopt;
     Request request;
     ParseResult result = parse_request({buffer_ + begin_, end_ - begin_}, request);
     if (result == ParseResult::incomplete) return std::nullopt;
     if (result != ParseResult::complete) {
-        // The connection closes after this reply: drop the bad bytes so
+        // The connection closes after this reply: skip the bad bytes so
         // that a second call cannot count the same error twice.
         ++counters.parse_errors;
-        reset();
+        begin_ = end_;
         return reject(result);
     }
     begin_ += request.head_size;

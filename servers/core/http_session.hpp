@@ -16,7 +16,9 @@ class HttpSession {
 public:
     static constexpr std::size_t buffer_size = 2 * max_head_size;
 
-    // Where the next read may go; empty while the buffer is full.
+    // Where the next read may go; empty while the buffer is full. It may move
+    // buffered bytes, as may reset(): call neither while a read is in flight.
+    // next_reply() never moves them.
     std::span<char> free_space();
     void received(std::size_t bytes);
 

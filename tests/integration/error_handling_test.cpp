@@ -1,0 +1,141 @@
+// Requests a server must refuse, clients that misbehave, and timeouts: each
+// gets its answer and the connection closed, and the worker lives on.
+#include <chrono>
+#include <string>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "http_client.hpp"
+#include "server_test.hpp"
+
+namespace itest {
+namespace {
+
+using namespace std::chrono_literals;
+
+class ErrorHandling : public ServerTest {
+protected:
+    // Sends `request`, expects `status` and the connection closed, then a
+    // 200 on a new connection from an unchanged set of workers.
+    void expect_rejected(const std::string& request, int status) {
+        Health before = health();
+        {
+            HttpClient client(port());
+            ASSERT_TRUE(client.connected()) << client.error();
+            // The server may close before it has read everything: a failed
+            // send is fine as long as the answer arrives.
+            client.send(request);
+            ReadResult result = client.read_response();
+            ASSERT_TRUE(result.ok()) << "expected a " << status << " response: " << result;
+            EXPECT_EQ(result.response.status, status);
+            EXPECT_EQ(client.wait_closed(2000ms), CloseOutcome::closed)
+                << "the connection must be closed after a " << status;
+        }
+        expect_serves(port(), "new connection after the " + std::to_string(status));
+        expect_serves(port(), "second new connection after the " + std::to_string(status));
+        expect_same_health(before);
+    }
+};
+
+TEST_P(ErrorHandling, ChunkedRequestGets501AndClose) {
+    ASSERT_NO_FATAL_FAILURE(start());
+    expect_rejected("POST / HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n", 501);
+}
+
+TEST_P(ErrorHandling, MalformedRequestLineGets400AndClose) {
+    ASSERT_NO_FATAL_FAILURE(start());
+    expect_rejected("NONSENSE\r\nHost: localhost\r\n\r\n", 400);
+}
+
+TEST_P(ErrorHandling, OversizedHeadGets431AndClose) {
+    ASSERT_NO_FATAL_FAILURE(start());
+    std::string request = "GET / HTTP/1.1\r\nHost: localhost\r\nX-Padding: " + std::string(9000, 'a') + "\r\n\r\n";
+    expect_rejected(request, 431);
+}
+
+TEST_P(ErrorHandling, UnsupportedMethodGets405AndClose) {
+    ASSERT_NO_FATAL_FAILURE(start());
+    expect_rejected("DELETE / HTTP/1.1\r\nHost: localhost\r\n\r\n", 405);
+}
+
+TEST_P(ErrorHandling, UnsupportedHttpVersionGets505AndClose) {
+    ASSERT_NO_FATAL_FAILURE(start());
+    expect_rejected("GET / HTTP/2.0\r\nHost: localhost\r\n\r\n", 505);
+}
+
+TEST_P(ErrorHandling, ErrorAfterGoodRequestOnSameConnection) {
+    ASSERT_NO_FATAL_FAILURE(start());
+    HttpClient client(port());
+    ASSERT_TRUE(client.connected()) << client.error();
+    ASSERT_TRUE(client.send(simple_get)) << client.error();
+    ReadResult good = client.read_response();
+    ASSERT_EQ(good.status(), 200) << good;
+    client.send("DELETE / HTTP/1.1\r\nHost: localhost\r\n\r\n");
+    ReadResult bad = client.read_response();
+    EXPECT_EQ(bad.status(), 405) << bad;
+    EXPECT_EQ(client.wait_closed(2000ms), CloseOutcome::closed);
+}
+
+TEST_P(ErrorHandling, ClientDisconnectingWhileRequestWaitsDoesNotHurt) {
+    ASSERT_NO_FATAL_FAILURE(start({"--delay", "300ms"}));
+    Health before = health();
+    // Both ways a client goes away: a FIN, and a reset (the server's write
+    // then fails with EPIPE; a worker without SIGPIPE ignored dies).
+    for (int i = 0; i < 3; ++i) {
+        HttpClient fin(port());
+        ASSERT_TRUE(fin.connected()) << fin.error();
+        ASSERT_TRUE(fin.send(simple_get)) << fin.error();
+        fin.close();
+        HttpClient reset(port());
+        ASSERT_TRUE(reset.connected()) << reset.error();
+        ASSERT_TRUE(reset.send(simple_get)) << reset.error();
+        reset.close_with_reset();
+    }
+    // Past the delay: the server has tried to answer every one of them.
+    std::this_thread::sleep_for(700ms);
+    expect_serves(port(), "new connection after clients went away");
+    expect_same_health(before);
+}
+
+TEST_P(ErrorHandling, HeaderTimeoutClosesSlowClient) {
+    ASSERT_NO_FATAL_FAILURE(start({"--delay", "10ms", "--header-timeout", "300ms"}));
+    Health before = health();
+    HttpClient client(port());
+    ASSERT_TRUE(client.connected()) << client.error();
+    auto begin = Clock::now();
+    ASSERT_TRUE(client.send("GET / HTTP/1.1\r\nHost: loc")) << client.error();
+    // A 408 before the close is allowed; a 200 or silence is not.
+    ReadResult result = client.read_response(false, 3000ms);
+    if (result.ok()) {
+        EXPECT_EQ(result.response.status, 408) << result;
+        EXPECT_EQ(client.wait_closed(2000ms), CloseOutcome::closed);
+    } else {
+        EXPECT_TRUE(result.outcome == ReadOutcome::closed || result.outcome == ReadOutcome::reset)
+            << "the half-sent request must be closed by the header timeout: " << result;
+    }
+    auto elapsed = Clock::now() - begin;
+    EXPECT_GE(elapsed, 250ms) << "closed before the header timeout";
+    expect_serves(port(), "new connection after the header timeout");
+    expect_same_health(before);
+}
+
+TEST_P(ErrorHandling, IdleTimeoutClosesIdleConnection) {
+    ASSERT_NO_FATAL_FAILURE(start({"--delay", "10ms", "--idle-timeout", "300ms"}));
+    Health before = health();
+    HttpClient client(port());
+    ASSERT_TRUE(client.connected()) << client.error();
+    ASSERT_TRUE(client.send(simple_get)) << client.error();
+    ReadResult result = client.read_response();
+    ASSERT_EQ(result.status(), 200) << result;
+    auto begin = Clock::now();
+    EXPECT_EQ(client.wait_closed(3000ms), CloseOutcome::closed) << "an idle keep-alive connection must be closed";
+    EXPECT_GE(Clock::now() - begin, 250ms) << "closed before the idle timeout";
+    expect_serves(port(), "new connection after the idle timeout");
+    expect_same_health(before);
+}
+
+INSTANTIATE_TEST_SUITE_P(Servers, ErrorHandling, testing::ValuesIn(all_configs()), config_name);
+
+} // namespace
+} // namespace itest

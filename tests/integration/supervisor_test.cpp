@@ -1,0 +1,125 @@
+// The master of the forking servers: it replaces a child that dies, and its
+// children do not outlive it when it is killed.
+#include <algorithm>
+#include <chrono>
+#include <csignal>
+#include <string>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include "http_client.hpp"
+#include "server_test.hpp"
+#include "stats_csv.hpp"
+
+namespace itest {
+namespace {
+
+using namespace std::chrono_literals;
+
+class Supervisor : public ServerTest {
+protected:
+    // Waits up to `timeout` for the master to have `workers()` live children
+    // none of which is in `gone`; returns them (or what there was at the end).
+    std::vector<pid_t> wait_for_replacements(const std::vector<pid_t>& gone, milliseconds timeout) {
+        const auto deadline = Clock::now() + timeout;
+        std::vector<pid_t> now;
+        for (;;) {
+            now = server().children();
+            bool fresh = std::none_of(now.begin(), now.end(), [&](pid_t pid) {
+                return std::find(gone.begin(), gone.end(), pid) != gone.end();
+            });
+            if (fresh && now.size() == static_cast<std::size_t>(workers())) return now;
+            if (Clock::now() >= deadline) return now;
+            std::this_thread::sleep_for(20ms);
+        }
+    }
+
+    void expect_service(int connections, const std::string& context) {
+        for (int i = 0; i < connections; ++i) expect_serves(port(), context + ", connection " + std::to_string(i));
+    }
+};
+
+TEST_P(Supervisor, OneChildPerWorker) {
+    ASSERT_NO_FATAL_FAILURE(start());
+    EXPECT_EQ(server().children().size(), static_cast<std::size_t>(workers()));
+}
+
+TEST_P(Supervisor, KilledChildIsReplacedAndServiceContinues) {
+    TempPath stats("itest-stats");
+    ASSERT_NO_FATAL_FAILURE(start({"--delay", "10ms", "--stats", stats.str()}));
+    std::vector<pid_t> before = server().children();
+    ASSERT_EQ(before.size(), static_cast<std::size_t>(workers()));
+    const pid_t victim = before.front();
+    ASSERT_EQ(kill(victim, SIGKILL), 0);
+
+    std::vector<pid_t> after = wait_for_replacements({victim}, 2000ms);
+    ASSERT_EQ(after.size(), static_cast<std::size_t>(workers()))
+        << "no replacement for the killed child within 2 s\n" << server().describe();
+    EXPECT_EQ(std::find(after.begin(), after.end(), victim), after.end());
+    for (pid_t pid : before) {
+        if (pid != victim) {
+            EXPECT_NE(std::find(after.begin(), after.end(), pid), after.end()) << "child " << pid << " was replaced too";
+        }
+    }
+    expect_service(10, "after the respawn");
+
+    // One row per slot, not per process, and the slot counts its respawn.
+    server().signal(SIGTERM);
+    std::optional<int> status = server().wait_exit(10'000ms);
+    ASSERT_TRUE(status.has_value()) << "still running 10 s after SIGTERM";
+    EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << describe_wait_status(*status);
+    std::string error;
+    std::optional<StatsFile> file = read_stats(stats.str(), error);
+    ASSERT_TRUE(file.has_value()) << error;
+    EXPECT_EQ(file->rows.size(), static_cast<std::size_t>(workers()));
+    EXPECT_EQ(file->sum("respawns"), 1u);
+}
+
+TEST_P(Supervisor, AllChildrenKilledAtOnceAreReplaced) {
+    // Whichever child holds the accept mutex (accept-mutex servers) dies too:
+    // the mutex must not stay locked by a dead process.
+    ASSERT_NO_FATAL_FAILURE(start());
+    std::vector<pid_t> before = server().children();
+    ASSERT_EQ(before.size(), static_cast<std::size_t>(workers()));
+    for (pid_t pid : before) {
+        ASSERT_EQ(kill(pid, SIGKILL), 0);
+    }
+    std::vector<pid_t> after = wait_for_replacements(before, 2000ms);
+    ASSERT_EQ(after.size(), static_cast<std::size_t>(workers()))
+        << "the killed children were not all replaced within 2 s\n" << server().describe();
+    expect_service(10, "after every child was replaced");
+    EXPECT_TRUE(server().running());
+}
+
+TEST_P(Supervisor, ChildrenDieWithKilledMaster) {
+    ASSERT_NO_FATAL_FAILURE(start());
+    std::vector<pid_t> children = server().children();
+    ASSERT_EQ(children.size(), static_cast<std::size_t>(workers()));
+    server().signal(SIGKILL);
+    ASSERT_TRUE(server().wait_exit(2000ms).has_value()) << "the master survived SIGKILL";
+
+    // The orphans are re-parented to the test (a child subreaper): reap them
+    // as they die. A zombie counts as dead.
+    const auto deadline = Clock::now() + 2000ms;
+    std::vector<pid_t> alive;
+    for (;;) {
+        reap_orphan_zombies();
+        alive.clear();
+        for (pid_t pid : children)
+            if (is_alive(pid)) alive.push_back(pid);
+        if (alive.empty() || Clock::now() >= deadline) break;
+        std::this_thread::sleep_for(20ms);
+    }
+    EXPECT_TRUE(alive.empty()) << alive.size() << " of " << children.size()
+                               << " children still alive 2 s after the master was killed";
+    // Nothing else escaped either: the test has no live child left.
+    EXPECT_TRUE(live_children_of(getpid()).empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(Servers, Supervisor, testing::ValuesIn(forking_configs()), config_name);
+
+} // namespace
+} // namespace itest
