@@ -7,6 +7,24 @@
 
 namespace pb {
 
+WorkerCounters::WorkerCounters(const WorkerCounters& other) { *this = other; }
+
+WorkerCounters& WorkerCounters::operator=(const WorkerCounters& other) {
+    pid.store(other.pid.load(std::memory_order_relaxed), std::memory_order_relaxed);
+    connections = other.connections;
+    requests = other.requests;
+    responses_2xx = other.responses_2xx;
+    responses_4xx = other.responses_4xx;
+    responses_5xx = other.responses_5xx;
+    parse_errors = other.parse_errors;
+    timeouts = other.timeouts;
+    bytes_in = other.bytes_in;
+    bytes_out = other.bytes_out;
+    accept_errors = other.accept_errors;
+    respawns = other.respawns;
+    return *this;
+}
+
 void WorkerCounters::count_response(Status status) {
     ++requests;
     auto code = static_cast<unsigned>(status);
@@ -20,9 +38,10 @@ void write_stats_csv(const std::string& path, std::span<const WorkerCounters> wo
     text += '\n';
     for (std::size_t i = 0; i < workers.size(); ++i) {
         const WorkerCounters& w = workers[i];
-        fmt::format_to(std::back_inserter(text), "{},{},{},{},{},{},{},{},{},{},{},{},{}\n", i, w.pid,
-                       w.connections, w.requests, w.responses_2xx, w.responses_4xx, w.responses_5xx,
-                       w.parse_errors, w.timeouts, w.bytes_in, w.bytes_out, w.accept_errors, w.respawns);
+        fmt::format_to(std::back_inserter(text), "{},{},{},{},{},{},{},{},{},{},{},{},{}\n", i, w.pid.load(),
+                       w.connections.get(), w.requests.get(), w.responses_2xx.get(), w.responses_4xx.get(),
+                       w.responses_5xx.get(), w.parse_errors.get(), w.timeouts.get(), w.bytes_in.get(),
+                       w.bytes_out.get(), w.accept_errors.get(), w.respawns.get());
     }
     const std::string temporary = path + ".tmp";
     std::FILE* file = std::fopen(temporary.c_str(), "w");

@@ -1,8 +1,9 @@
 #pragma once
 // Per-worker counters. Each worker (process or thread) owns one slot and is
-// its only writer, so plain increments suffice; the master reads the slots
-// only after the writers are gone. Slots of forked workers live in shared
-// memory (see shared_memory.hpp) so that the master can write the stats file.
+// its only writer; the master (or the thread handling SIGUSR1) may read any
+// slot at any time, to write the stats file while the server runs. Slots of
+// forked workers live in shared memory (see shared_memory.hpp).
+#include <atomic>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -12,25 +13,59 @@
 
 namespace pb {
 
+// A counter with one writer and any number of readers. Relaxed atomic loads
+// and stores compile to plain moves (no locked instruction on the request
+// path) yet make concurrent reads well defined, also across processes: a
+// lock-free atomic in a MAP_SHARED page is address-free.
+class Counter {
+public:
+    Counter() = default;
+    Counter(const Counter& other) : value_(other.get()) {}
+    Counter& operator=(const Counter& other) {
+        value_.store(other.get(), std::memory_order_relaxed);
+        return *this;
+    }
+    Counter& operator=(std::uint64_t n) {
+        value_.store(n, std::memory_order_relaxed);
+        return *this;
+    }
+    Counter& operator+=(std::uint64_t n) {
+        value_.store(value_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+        return *this;
+    }
+    Counter& operator++() { return *this += 1; }
+    std::uint64_t get() const { return value_.load(std::memory_order_relaxed); }
+    operator std::uint64_t() const { return get(); }
+
+private:
+    std::atomic<std::uint64_t> value_{0};
+};
+static_assert(std::atomic<std::uint64_t>::is_always_lock_free);
+
 struct alignas(64) WorkerCounters {
-    pid_t pid = 0;
-    std::uint64_t connections = 0;   // accepted by this worker
-    std::uint64_t requests = 0;      // responses sent, any status
-    std::uint64_t responses_2xx = 0;
-    std::uint64_t responses_4xx = 0;
-    std::uint64_t responses_5xx = 0;
-    std::uint64_t parse_errors = 0;  // malformed, too large, unsupported version
-    std::uint64_t timeouts = 0;      // idle or header timeout closed the connection
-    std::uint64_t bytes_in = 0;
-    std::uint64_t bytes_out = 0;
-    std::uint64_t accept_errors = 0; // EMFILE, ENFILE, ENOBUFS, ... (backed off)
-    std::uint64_t respawns = 0;      // times this slot's process was replaced
+    std::atomic<pid_t> pid{0};
+    Counter connections;   // accepted by this worker
+    Counter requests;      // responses sent, any status
+    Counter responses_2xx;
+    Counter responses_4xx;
+    Counter responses_5xx;
+    Counter parse_errors;  // malformed, too large, unsupported version
+    Counter timeouts;      // idle or header timeout closed the connection
+    Counter bytes_in;
+    Counter bytes_out;
+    Counter accept_errors; // EMFILE, ENFILE, ENOBUFS, ... (backed off)
+    Counter respawns;      // times this slot's process was replaced
+
+    WorkerCounters() = default;
+    WorkerCounters(const WorkerCounters& other);
+    WorkerCounters& operator=(const WorkerCounters& other);
 
     void count_response(Status status);
 };
 
 // CSV, one row per slot, header first; written to a temporary file and
-// renamed so that a reader never sees half a file. Throws on failure.
+// renamed so that a reader never sees half a file (the harness waits for the
+// file to appear after SIGUSR1). Throws on failure.
 void write_stats_csv(const std::string& path, std::span<const WorkerCounters> workers);
 
 inline constexpr const char* stats_csv_header =

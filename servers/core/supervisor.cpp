@@ -53,6 +53,7 @@ private:
     bool reap(bool respawn);
     void drain_ready_reports();
     bool take_signal(); // true for SIGTERM/SIGINT
+    void write_snapshot();
     int live_children() const;
 
     const SupervisorConfig& config_;
@@ -73,9 +74,10 @@ void Master::open_channels() {
     sigaddset(&mask, SIGTERM);
     sigaddset(&mask, SIGINT);
     sigaddset(&mask, SIGCHLD);
-    if (sigprocmask(SIG_BLOCK, &mask, nullptr) != 0) throw_system_error("sigprocmask", "SIGTERM SIGINT SIGCHLD");
+    sigaddset(&mask, SIGUSR1);
+    if (sigprocmask(SIG_BLOCK, &mask, nullptr) != 0) throw_system_error("sigprocmask", "SIGTERM SIGINT SIGCHLD SIGUSR1");
     signals_.reset(signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK));
-    if (!signals_) throw_system_error("signalfd", "SIGTERM SIGINT SIGCHLD");
+    if (!signals_) throw_system_error("signalfd", "SIGTERM SIGINT SIGCHLD SIGUSR1");
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) != 0) throw_system_error("pipe2", "ready reports");
     ready_read_.reset(fds[0]);
@@ -125,9 +127,20 @@ int Master::live_children() const {
 bool Master::take_signal() {
     signalfd_siginfo info{};
     bool stop = false;
-    while (read(signals_.get(), &info, sizeof info) == sizeof info)
+    while (read(signals_.get(), &info, sizeof info) == sizeof info) {
         if (info.ssi_signo == SIGTERM || info.ssi_signo == SIGINT) stop = true;
+        if (info.ssi_signo == SIGUSR1 && hooks_.on_snapshot) write_snapshot();
+    }
     return stop;
+}
+
+// A failed snapshot is reported, not fatal: the server keeps serving.
+void Master::write_snapshot() {
+    try {
+        hooks_.on_snapshot();
+    } catch (const std::exception& error) {
+        fmt::print(stderr, "{}: counters snapshot: {}\n", config_.name, error.what());
+    }
 }
 
 void Master::drain_ready_reports() {

@@ -2,6 +2,7 @@
 // The master process of the forking servers: forks one child per worker
 // slot, waits until every child listens, respawns children that die, and on
 // SIGTERM/SIGINT stops them all (drain, then SIGKILL) and reaps every one.
+// SIGUSR1 asks for the counters so far (on_snapshot).
 #include <chrono>
 #include <functional>
 #include <string>
@@ -21,6 +22,7 @@ struct SupervisorHooks {
     std::function<void()> on_ready;         // once, when every child first reported ready
     std::function<void(int slot)> on_respawn; // before a dead child's slot is forked again
     std::function<void()> on_exit;          // after every child has been reaped
+    std::function<void()> on_snapshot;      // SIGUSR1: write the counters now
 };
 
 // Runs in the forked child, with SIGTERM and SIGINT still blocked (the worker

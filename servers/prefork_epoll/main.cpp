@@ -52,9 +52,11 @@ int serve(const pb::ServerOptions& options, bool reuseport) {
     pb::SupervisorHooks hooks;
     hooks.on_ready = [&] { pb::announce_ready(model, bound, options.workers); };
     hooks.on_respawn = [&](int slot) { ++counters[static_cast<std::size_t>(slot)].respawns; };
-    hooks.on_exit = [&] {
+    auto write_stats = [&] {
         if (!options.stats_path.empty()) pb::write_stats_csv(options.stats_path, counters.span());
     };
+    hooks.on_exit = write_stats;
+    hooks.on_snapshot = write_stats;
     pb::SupervisorConfig supervisor{model, options.workers, options.drain_timeout};
     return pb::supervise(supervisor, child, hooks);
 }
