@@ -155,7 +155,8 @@ void Worker::serve(int fd) {
         if (!reply) {
             bool idle = !session_->mid_request();
             if (idle) started = Clock::now();
-            auto deadline = started + (idle ? config_.idle_timeout : config_.header_timeout);
+            auto timeout = idle ? config_.idle_timeout : config_.header_timeout;
+            auto deadline = timeout > std::chrono::nanoseconds::zero() ? started + timeout : Clock::time_point::max();
             if (!read_more(fd, deadline, idle)) break;
             continue;
         }

@@ -72,8 +72,8 @@ ServerOptions parse_command_line(int argc, char** argv, std::string_view model, 
     app.add_option("--backlog", options.backlog, "listen() backlog")->check(CLI::Range(1, 1 << 20))->capture_default_str();
     app.add_flag("--defer-accept", options.defer_accept, "Set TCP_DEFER_ACCEPT on the listener");
     app.add_flag("--fastopen", options.fastopen, "Set TCP_FASTOPEN on the listener");
-    add_duration(app, "--idle-timeout", options.idle_timeout, "Close a keep-alive connection idle this long");
-    add_duration(app, "--header-timeout", options.header_timeout, "A request head must arrive within this time");
+    add_duration(app, "--idle-timeout", options.idle_timeout, "Close a keep-alive connection idle this long (0: never)");
+    add_duration(app, "--header-timeout", options.header_timeout, "A request head must arrive within this time (0: no limit)");
     add_duration(app, "--drain-timeout", options.drain_timeout,
                  "On SIGTERM, how long in-flight requests may take to finish");
     if (extend) extend(app);

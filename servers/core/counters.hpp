@@ -60,7 +60,7 @@ struct alignas(64) WorkerCounters {
     WorkerCounters(const WorkerCounters& other);
     WorkerCounters& operator=(const WorkerCounters& other);
 
-    void count_response(Status status);
+    void count_response(Status status); // counts the request too
 };
 
 // CSV, one row per slot, header first; written to a temporary file and

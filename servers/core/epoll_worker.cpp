@@ -433,11 +433,11 @@ void Worker::sweep() {
         if (c.lingering) {
             if (age > linger_timeout) close(c);
         } else if (c.session.mid_request()) {
-            if (age > config_.header_timeout) {
+            if (config_.header_timeout > std::chrono::nanoseconds::zero() && age > config_.header_timeout) {
                 ++counters_.timeouts;
                 send_reply(c, reject(Status::request_timeout));
             }
-        } else if (age > config_.idle_timeout) {
+        } else if (config_.idle_timeout > std::chrono::nanoseconds::zero() && age > config_.idle_timeout) {
             ++counters_.timeouts;
             close(c);
         }

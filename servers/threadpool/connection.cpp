@@ -1,7 +1,12 @@
 #include "connection.hpp"
 
+#include <algorithm>
+#include <cstring>
+#include <optional>
+#include <span>
 #include <utility>
 
+#include <boost/asio/error.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 
@@ -9,6 +14,14 @@
 #include "worker_state.hpp"
 
 namespace pb::threadpool {
+namespace {
+
+// How long a closing connection keeps reading what the client still sends,
+// so that close() does not become an RST that destroys our last reply (the
+// same value as the epoll worker's).
+constexpr std::chrono::seconds linger_timeout{1};
+
+} // namespace
 
 Connection::Connection(tcp::socket socket, const ConnectionConfig& config,
                        ConnectionRegistry& registry)
@@ -31,11 +44,22 @@ void Connection::stop() {
 }
 
 // Answers the next buffered request, or waits for one. Only called while no
-// reply is in progress, which keeps pipelined replies in order.
+// reply is in progress, which keeps pipelined replies in order, and never
+// while a read into the session is outstanding.
 void Connection::serve() {
     if (stopping_) return close();
-    auto reply = session_.next_reply(config_.handler, worker_counters());
-    if (!reply) return wait_for_request();
+    std::optional<Reply> reply;
+    // A skipped body can swallow all that was fed: feed again while the
+    // lookahead still holds bytes and the session takes them.
+    for (;;) {
+        bool fed = feed();
+        reply = session_.next_reply(config_.handler, worker_counters());
+        if (reply || lookahead_begin_ == lookahead_end_ || !fed) break;
+    }
+    if (!reply) {
+        if (peer_eof_) return close(); // everything the client sent is answered
+        return wait_for_request();
+    }
     reply_ = *reply;
     busy_ = true;
     head_started_ = false;
@@ -45,10 +69,23 @@ void Connection::serve() {
         delay_.async_wait([self = shared_from_this()](const error_code& error) {
             self->on_delay(error);
         });
-        read(); // a client that hangs up while we wait is noticed at once
+        read(); // a client that resets the connection while we wait is noticed at once
         return;
     }
     send();
+}
+
+// Moves what the lookahead holds into the session, as far as it has room.
+bool Connection::feed() {
+    if (lookahead_begin_ == lookahead_end_) return false;
+    auto space = session_.free_space();
+    std::size_t bytes = std::min(space.size(), lookahead_end_ - lookahead_begin_);
+    if (bytes == 0) return false;
+    std::memcpy(space.data(), lookahead_.data() + lookahead_begin_, bytes);
+    session_.received(bytes);
+    lookahead_begin_ += bytes;
+    if (lookahead_begin_ == lookahead_end_) lookahead_begin_ = lookahead_end_ = 0;
+    return true;
 }
 
 void Connection::wait_for_request() {
@@ -65,9 +102,17 @@ void Connection::wait_for_request() {
 }
 
 void Connection::read() {
-    if (reading_ || closed_) return;
-    auto space = session_.free_space();
-    // Full of pipelined requests: reading resumes once replies consume them.
+    if (reading_ || closed_ || peer_eof_) return;
+    std::span<char> space;
+    into_lookahead_ = busy_ && !lingering_;
+    if (into_lookahead_) {
+        // One lookahead's worth is enough; more waits in the kernel.
+        if (lookahead_end_ > 0) return;
+        space = lookahead_;
+    } else {
+        // Full of pipelined requests: reading resumes once replies consume them.
+        space = session_.free_space();
+    }
     if (space.empty()) return;
     reading_ = true;
     socket_.async_read_some(asio::buffer(space.data(), space.size()),
@@ -79,11 +124,19 @@ void Connection::read() {
 void Connection::on_read(const error_code& error, std::size_t bytes) {
     reading_ = false;
     if (closed_) return;
-    // End of stream included: a client that shuts down its side no longer
-    // waits for answers, so we neither wait nor write for it.
+    if (lingering_) return on_linger_read(error, bytes);
+    if (error == asio::error::eof) {
+        // A half-close still wants its answers (HTTP/1.1 allows it); a client
+        // that closed entirely makes the write fail, and then we close.
+        peer_eof_ = true;
+        if (!busy_) serve();
+        return;
+    }
+    // A reset: the client is gone, so the waiting reply is dropped unwritten.
     if (error) return close();
     worker_counters().bytes_in += bytes;
-    session_.received(bytes);
+    if (into_lookahead_) lookahead_end_ = bytes; // it was empty when the read began
+    else session_.received(bytes);
     if (busy_) return read(); // pipelined: served after the current reply
     serve();
 }
@@ -110,8 +163,30 @@ void Connection::on_write(const error_code& error, std::size_t bytes) {
     counters.count_response(reply_.status); // counts the request too
     counters.bytes_out += bytes;
     busy_ = false;
-    if (!reply_.keep_alive) return close();
+    if (!reply_.keep_alive) return linger();
     serve();
+}
+
+// Closing with unread input would send an RST that can destroy the reply
+// the client has not read yet (a 400, a 408). Shut our side and read until
+// the client closes, for linger_timeout at most.
+void Connection::linger() {
+    if (peer_eof_) return close();
+    lingering_ = true;
+    error_code ignored;
+    socket_.shutdown(tcp::socket::shutdown_send, ignored);
+    session_.reset(); // what is still buffered goes unanswered
+    lookahead_begin_ = lookahead_end_ = 0;
+    set_deadline(linger_timeout);
+    read();
+}
+
+void Connection::on_linger_read(const error_code& error, std::size_t bytes) {
+    if (error) return close(); // end of stream: the client has our reply
+    worker_counters().bytes_in += bytes;
+    session_.reset(); // discard
+    lookahead_begin_ = lookahead_end_ = 0;
+    read();
 }
 
 // The timer is armed lazily: moving the deadline later leaves the pending
@@ -144,6 +219,7 @@ void Connection::on_deadline(const error_code& error, std::uint64_t generation) 
 }
 
 void Connection::on_timeout() {
+    if (lingering_) return close();
     ++worker_counters().timeouts;
     if (busy_ || !session_.mid_request()) return close(); // idle: close silently
     reply_ = reject(Status::request_timeout); // closes after the write
@@ -155,7 +231,9 @@ void Connection::on_timeout() {
 void Connection::begin_stop() {
     if (closed_ || stopping_) return;
     stopping_ = true;
-    if (!busy_) close(); // idle, or only part of a head: nothing owed
+    // Idle, or only part of a head: nothing is owed. A lingering connection
+    // ends by itself within linger_timeout.
+    if (!busy_ && !lingering_) close();
 }
 
 void Connection::close() {

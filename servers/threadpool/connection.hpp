@@ -50,12 +50,15 @@ private:
     using clock = std::chrono::steady_clock;
 
     void serve();
+    bool feed();
     void wait_for_request();
     void read();
     void on_read(const error_code& error, std::size_t bytes);
     void on_delay(const error_code& error);
     void send();
     void on_write(const error_code& error, std::size_t bytes);
+    void linger();
+    void on_linger_read(const error_code& error, std::size_t bytes);
 
     void set_deadline(std::chrono::nanoseconds timeout);
     void arm_timer();
@@ -75,13 +78,24 @@ private:
     std::uint64_t timer_generation_ = 0; // tells a stale timer completion from the live one
     Reply reply_;
     bool reading_ = false;     // a read is outstanding
+    bool into_lookahead_ = false; // ... and it reads into lookahead_, not the session
     bool busy_ = false;        // reply_ is being waited for or written
     bool head_started_ = false; // the header timeout runs for the buffered partial head
     bool timer_armed_ = false;
+    bool peer_eof_ = false;    // the client shut its side: answer what it sent, then close
+    bool lingering_ = false;   // last reply sent, our side shut, reading until the client closes
     bool stopping_ = false;
     bool closed_ = false;
 
-    HttpSession session_; // not value-initialised: its 16 KiB buffer needs no zeroing
+    // Neither is value-initialised: the buffers need no zeroing.
+    HttpSession session_;
+    // Bytes that arrive while a reply is pending wait here: next_reply() may
+    // rewind or compact the session's buffer, so no read may be outstanding
+    // into it then. The lookahead is what keeps a read outstanding while a
+    // request waits, so that a client that resets is noticed at once.
+    std::array<char, 4096> lookahead_;
+    std::size_t lookahead_begin_ = 0;
+    std::size_t lookahead_end_ = 0;
     std::array<char, max_response_size> response_;
 };
 

@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <chrono>
 #include <csignal>
+#include <cstdio>
 #include <iostream>
 #include <latch>
 #include <memory>
@@ -58,7 +59,7 @@ Server::Server(const ServerOptions& options)
       acceptor_(strand_),
       accept_backoff_(strand_),
       drain_timer_(strand_),
-      signals_(strand_, SIGINT, SIGTERM) {
+      signals_(strand_, SIGINT, SIGTERM, SIGUSR1) {
     Fd listener = open_listener(options_.listen, options_.listener_options());
     endpoint_ = Endpoint{options_.listen.host, local_port(listener.get())};
     acceptor_.assign(protocol_of(listener.get()), listener.get());
@@ -144,12 +145,27 @@ void Server::on_accept_error(const error_code& error) {
 }
 
 void Server::wait_for_signal() {
-    signals_.async_wait([this](const error_code& error, int) {
+    signals_.async_wait([this](const error_code& error, int signo) {
         if (error) return;
+        if (signo == SIGUSR1) {
+            write_snapshot();
+            return wait_for_signal();
+        }
         if (stopping_) return io_.stop(); // a second signal cuts the drain short
         shut_down();
         wait_for_signal();
     });
+}
+
+// SIGUSR1: the counters so far. The slots are Counters, safe to read while
+// the other threads write them. A failure is reported; serving goes on.
+void Server::write_snapshot() const {
+    if (options_.stats_path.empty()) return;
+    try {
+        write_stats_csv(options_.stats_path, counters_);
+    } catch (const std::exception& error) {
+        std::fprintf(stderr, "threadpool: counters snapshot: %s\n", error.what());
+    }
 }
 
 void Server::shut_down() {

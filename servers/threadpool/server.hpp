@@ -40,6 +40,7 @@ private:
     void on_accept(const error_code& error, tcp::socket socket);
     void on_accept_error(const error_code& error);
     void wait_for_signal();
+    void write_snapshot() const;
     void shut_down();
 
     ServerOptions options_;

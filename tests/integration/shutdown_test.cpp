@@ -2,6 +2,7 @@
 // every worker, and the stats file has one row per worker.
 #include <chrono>
 #include <csignal>
+#include <filesystem>
 #include <string>
 #include <sys/wait.h>
 #include <thread>
@@ -145,6 +146,23 @@ TEST_P(Shutdown, IdleKeepAliveConnectionDoesNotHoldUpShutdown) {
     ASSERT_NO_FATAL_FAILURE(expect_clean_exit(6000ms));
     EXPECT_LT(Clock::now() - begin, 2000ms) << "an idle connection held the shutdown up";
     EXPECT_EQ(client.wait_closed(1000ms), CloseOutcome::closed);
+}
+
+// SIGUSR1 writes the counters so far and the server goes on serving: the
+// harness takes its baseline this way after the warm-up.
+TEST_P(Shutdown, SigusrWritesCountersWhileServing) {
+    TempPath stats("itest-stats");
+    ASSERT_NO_FATAL_FAILURE(start({"--delay", "0", "--stats", stats.str()}));
+    for (int i = 0; i < 3; ++i) expect_serves(port(), "before SIGUSR1");
+    server().signal(SIGUSR1);
+    const auto deadline = std::chrono::steady_clock::now() + 3000ms;
+    while (!std::filesystem::exists(stats.str()) && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(10ms);
+    StatsFile file = expect_stats(stats.str());
+    EXPECT_EQ(file.sum("requests"), 3u);
+    EXPECT_EQ(file.sum("connections"), 3u);
+    expect_serves(port(), "after SIGUSR1");
+    EXPECT_TRUE(is_alive(server().pid())) << "SIGUSR1 stopped the server";
 }
 
 INSTANTIATE_TEST_SUITE_P(Servers, Shutdown, testing::ValuesIn(all_configs()), config_name);
