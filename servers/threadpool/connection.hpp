@@ -89,9 +89,9 @@ private:
 
     // Neither is value-initialised: the buffers need no zeroing.
     HttpSession session_;
-    // Bytes that arrive while a reply is pending wait here: next_reply() may
-    // rewind or compact the session's buffer, so no read may be outstanding
-    // into it then. The lookahead is what keeps a read outstanding while a
+    // Bytes that arrive while a reply is pending wait here: feeding the
+    // session calls free_space(), which may compact its buffer, so no read
+    // may be outstanding into it then. The lookahead is what keeps a read outstanding while a
     // request waits, so that a client that resets is noticed at once.
     std::array<char, 4096> lookahead_;
     std::size_t lookahead_begin_ = 0;
