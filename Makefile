@@ -13,6 +13,9 @@ APT_PACKAGES := g++ cmake make libboost1.81-dev libfmt-dev libgtest-dev libgmock
                 wrk curl iproute2 procps
 
 CMAKE_FLAGS := -DCMAKE_BUILD_TYPE=Release -DPREFORK_BENCH_WERROR=ON
+SCENARIO    ?= scenarios/seed.toml
+RESULTS     ?= results
+BENCH_ARGS  ?=
 
 .PHONY: all deps configure build test test-sanitize micro bench clean
 
@@ -51,10 +54,9 @@ test-sanitize: deps
 micro: build
 	$(BUILD_DIR)/micro/micro-benchmarks --benchmark_counters_tabular=true
 
+# make bench SCENARIO=scenarios/<name>.toml [BENCH_ARGS="--reps 1 --duration 5s"]
 bench: build
-	@echo "make bench: the harness (issue 'Harness: make bench ...') is not built yet."
-	@echo "Run a server by hand meanwhile; see README.md, 'Running a server by hand'."
-	@exit 2
+	$(BUILD_DIR)/harness/prefork-bench run $(SCENARIO) --out $(RESULTS) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(BUILD_DIR) $(SANITIZE_DIR)

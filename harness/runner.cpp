@@ -1,0 +1,174 @@
+#include "runner.hpp"
+
+#include <fmt/format.h>
+#include <thread>
+
+#include "core/units.hpp"
+#include "listen_queue.hpp"
+#include "process_usage.hpp"
+#include "server_launcher.hpp"
+#include "stats_csv.hpp"
+#include "wrk_report.hpp"
+
+namespace pb::harness {
+namespace {
+
+using std::chrono::milliseconds;
+
+constexpr milliseconds sample_interval{100};
+
+// wrk counts whole seconds.
+std::string wrk_seconds(std::chrono::nanoseconds duration) {
+    auto seconds = std::chrono::duration_cast<std::chrono::seconds>(duration).count();
+    return std::to_string(seconds < 1 ? 1 : seconds);
+}
+
+class Interrupted : public std::runtime_error {
+public:
+    Interrupted() : std::runtime_error("interrupted") {}
+};
+
+struct Files {
+    std::filesystem::path stats, server_stderr, warmup_out, wrk_out, wrk_report, wrk_stderr;
+};
+
+Files files_for(const RunContext& context, int id) {
+    auto at = [&](const char* what) { return context.raw_dir / fmt::format("run-{:03}-{}", id, what); };
+    return {at("stats.csv"), at("server-stderr.txt"), at("warmup-stdout.txt"), at("wrk-stdout.txt"),
+            at("wrk-report.json"), at("wrk-stderr.txt")};
+}
+
+// Runs wrk to the end (or the run timeout, or an interrupt).
+void run_wrk(const RunContext& context, ChildProcess& wrk, std::chrono::nanoseconds limit) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (!wrk.wait_for(milliseconds(50))) {
+        if (context.interrupted->load()) {
+            wrk.kill_group();
+            throw Interrupted();
+        }
+        if (std::chrono::steady_clock::now() >= deadline) {
+            wrk.kill_group();
+            throw std::runtime_error(fmt::format("wrk did not finish within the run timeout ({})", format_duration(limit)));
+        }
+    }
+    int status = *wrk.wait_status();
+    if (status != 0) throw std::runtime_error("wrk " + describe_wait_status(status));
+}
+
+ChildSpec wrk_spec(const RunContext& context, std::vector<std::string> argv, const std::filesystem::path& out,
+                   const std::filesystem::path& err, const std::filesystem::path& report) {
+    ChildSpec spec;
+    spec.argv = std::move(argv);
+    spec.cpus = context.pinning.wrk_cpus;
+    spec.stdout_file = out;
+    spec.stderr_file = err;
+    if (!report.empty()) spec.env.emplace_back("PREFORK_BENCH_REPORT", report.string());
+    return spec;
+}
+
+void measure(const RunContext& context, RunningServer& server, const Files& files, RunResult& result) {
+    const Scenario& scenario = *context.scenario;
+    if (scenario.warmup > std::chrono::nanoseconds::zero()) {
+        std::vector<std::string> warmup = wrk_command(context, result.connections, scenario.warmup, server.port());
+        ChildProcess wrk(wrk_spec(context, warmup, files.warmup_out, files.wrk_stderr, {}));
+        run_wrk(context, wrk, scenario.warmup + std::chrono::seconds(30));
+    }
+    std::vector<WorkerRow> baseline = server.counters_now(milliseconds(3000));
+
+    ListenQueue queue;
+    TreeSampler server_sampler(server.pid(), sample_interval, [&] {
+        if (auto length = listen_queue_length(server.port())) {
+            queue.sampled = true;
+            queue.max = std::max(queue.max, *length);
+            queue.at_end = *length;
+        }
+    });
+    result.wrk_command = wrk_command(context, result.connections, scenario.wrk.duration, server.port());
+    server_sampler.start();
+    ChildProcess wrk(wrk_spec(context, result.wrk_command, files.wrk_out, files.wrk_stderr, files.wrk_report));
+    TreeSampler wrk_sampler(wrk.pid(), sample_interval);
+    wrk_sampler.start();
+    try {
+        run_wrk(context, wrk, effective_run_timeout(scenario));
+    } catch (...) {
+        result.server_usage = server_sampler.stop();
+        result.wrk_usage = wrk_sampler.stop();
+        throw;
+    }
+    result.server_usage = server_sampler.stop();
+    result.wrk_usage = wrk_sampler.stop();
+    result.listen_queue = queue;
+    result.wrk = parse_wrk_report(files.wrk_report);
+
+    result.server_killed = server.stop(std::chrono::duration_cast<milliseconds>(std::chrono::seconds(10)));
+    if (!result.server_killed) result.workers = subtract(server.final_counters(), baseline);
+}
+
+} // namespace
+
+std::vector<std::string> server_command(const RunContext& context, const ServerSpec& server) {
+    const Scenario& scenario = *context.scenario;
+    std::vector<std::string> command = {model_binary(context.build_dir, server.model).string(), "--delay",
+                                        format_duration(scenario.delay), "--work", format_duration(scenario.work)};
+    command.insert(command.end(), server.flags.begin(), server.flags.end());
+    return command;
+}
+
+std::vector<std::string> wrk_command(const RunContext& context, int connections, std::chrono::nanoseconds duration,
+                                     std::uint16_t port) {
+    const WrkSpec& wrk = context.scenario->wrk;
+    std::vector<std::string> command = {context.wrk_path.string()};
+    for (const std::string& header : wrk.headers) command.insert(command.end(), {"-H", header});
+    command.insert(command.end(), {"--latency", "-d", wrk_seconds(duration), "-c", std::to_string(connections),
+                                   "--timeout", wrk_seconds(wrk.timeout), "-t", std::to_string(wrk.threads), "-s",
+                                   context.wrk_script.string(), fmt::format("http://127.0.0.1:{}{}", port, wrk.path)});
+    return command;
+}
+
+RunResult execute_run(const RunContext& context, const PlannedRun& planned) {
+    const Scenario& scenario = *context.scenario;
+    const ServerSpec& spec = scenario.servers[planned.server];
+    RunResult result;
+    result.id = planned.id;
+    result.server = spec.label;
+    result.model = spec.model;
+    result.flags = fmt::format("{}", fmt::join(spec.flags, " "));
+    result.repetition = planned.repetition;
+    result.connections = planned.connections;
+    result.threads = scenario.wrk.threads;
+    result.delay = scenario.delay;
+    result.work = scenario.work;
+    result.pinning = context.pinning.describe();
+
+    const Files files = files_for(context, planned.id);
+    ServerLaunch launch;
+    launch.argv = server_command(context, spec);
+    launch.cpus = context.pinning.server_cpus;
+    launch.stats_file = files.stats;
+    launch.stderr_file = files.server_stderr;
+    try {
+        RunningServer server(launch);
+        result.server_command = server.command();
+        try {
+            server.health_check(scenario.wrk.headers);
+            measure(context, server, files, result);
+        } catch (...) {
+            try {
+                server.stop(milliseconds(2000));
+            } catch (const std::exception&) {
+                // the first failure is the one to report
+            }
+            throw;
+        }
+    } catch (const Interrupted&) {
+        result.status = RunStatus::interrupted;
+        result.reason = "interrupted by a signal (Ctrl-C)";
+    } catch (const std::exception& error) {
+        result.status = RunStatus::failed;
+        result.reason = error.what();
+    }
+    if (result.server_command.empty()) result.server_command = launch.argv;
+    return result;
+}
+
+} // namespace pb::harness

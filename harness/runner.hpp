@@ -1,0 +1,31 @@
+#pragma once
+// One run of a scenario: start the server, check it, warm up, measure with
+// wrk while sampling /proc, stop the server, collect its counters. Every
+// process started here is stopped here, by PID, also on failure and Ctrl-C.
+#include <atomic>
+#include <filesystem>
+
+#include "affinity.hpp"
+#include "run_plan.hpp"
+#include "run_result.hpp"
+#include "scenario.hpp"
+
+namespace pb::harness {
+
+struct RunContext {
+    const Scenario* scenario = nullptr;
+    std::filesystem::path build_dir;   // where the server binaries are
+    std::filesystem::path wrk_path;
+    std::filesystem::path wrk_script;  // harness/wrk/report.lua
+    std::filesystem::path raw_dir;     // results/.../raw
+    Pinning pinning;
+    const std::atomic<bool>* interrupted = nullptr; // set by SIGINT/SIGTERM
+};
+
+std::vector<std::string> server_command(const RunContext& context, const ServerSpec& server);
+std::vector<std::string> wrk_command(const RunContext& context, int connections,
+                                     std::chrono::nanoseconds duration, std::uint16_t port);
+
+RunResult execute_run(const RunContext& context, const PlannedRun& planned);
+
+} // namespace pb::harness

@@ -1,0 +1,64 @@
+#pragma once
+// A scenario file (scenarios/*.toml) names one question: which servers, with
+// which flags, under which wrk load and handler delay, how often and in what
+// order. load_scenario() is the only place that reads one.
+#include <chrono>
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace pb::harness {
+
+enum class Order { interleave, grouped };
+
+struct ServerSpec {
+    std::string label;               // name in tables and plots, unique in the scenario
+    std::string model;               // prefork-epoll, threadpool, accept-mutex-fork
+    std::vector<std::string> flags;  // extra server flags (never --listen, --stats, --delay, --work)
+};
+
+struct WrkSpec {
+    int threads = 4;
+    std::vector<int> connections{512};
+    std::chrono::nanoseconds duration{std::chrono::seconds(15)};
+    std::chrono::nanoseconds timeout{std::chrono::seconds(8)};
+    std::vector<std::string> headers; // "Name: value"; defaults to the documented command's three
+    std::string path = "/";
+};
+
+struct Scenario {
+    std::string name;
+    std::string description;
+    std::filesystem::path file;
+    std::string text;                // the file's content, kept for meta.json
+    std::vector<ServerSpec> servers;
+    WrkSpec wrk;
+    std::chrono::nanoseconds delay{std::chrono::milliseconds(100)};
+    std::chrono::nanoseconds work{0};
+    std::chrono::nanoseconds warmup{std::chrono::seconds(5)};
+    int repetitions = 3;
+    Order order = Order::interleave;
+    std::string pin = "split";       // "split" or "none"
+    std::chrono::nanoseconds run_timeout{0}; // 0: warmup + duration + 60 s
+};
+
+// The headers of the documented fasthttp command.
+std::vector<std::string> documented_headers();
+
+// Names the file, the key and what was expected.
+class ScenarioError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+Scenario load_scenario(const std::filesystem::path& file);
+Scenario parse_scenario(std::string_view text, const std::filesystem::path& file_for_messages);
+
+// The server models the harness knows, and each one's binary below the build tree.
+const std::vector<std::string>& known_models();
+std::filesystem::path model_binary(const std::filesystem::path& build_dir, const std::string& model);
+
+std::chrono::nanoseconds effective_run_timeout(const Scenario& scenario);
+
+} // namespace pb::harness

@@ -1,0 +1,53 @@
+#pragma once
+// Starting one of our servers for a run, proving it answers, taking its
+// counters, and stopping it.
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "child_process.hpp"
+#include "run_result.hpp"
+
+namespace pb::harness {
+
+struct ServerLaunch {
+    std::vector<std::string> argv;   // binary and flags, without --listen and --stats
+    std::vector<int> cpus;
+    std::filesystem::path stats_file;
+    std::filesystem::path stderr_file;
+    std::chrono::milliseconds ready_timeout{10'000};
+};
+
+class RunningServer {
+public:
+    explicit RunningServer(const ServerLaunch& launch);
+
+    std::uint16_t port() const { return port_; }
+    pid_t pid() const { return process_.pid(); }
+    const std::vector<std::string>& command() const { return command_; }
+
+    // One GET with the documented headers: status 200 and the four headers,
+    // else throws saying what was wrong.
+    void health_check(const std::vector<std::string>& headers) const;
+
+    // The counters so far (SIGUSR1 makes the server write its stats file).
+    std::vector<WorkerRow> counters_now(std::chrono::milliseconds timeout);
+
+    // SIGTERM, wait (drain); SIGKILL to the group after `timeout`. Returns
+    // true if it had to kill. Throws if the exit status was not 0.
+    bool stop(std::chrono::milliseconds timeout);
+    std::vector<WorkerRow> final_counters() const;
+
+private:
+    ServerLaunch launch_;
+    std::vector<std::string> command_;
+    ChildProcess process_;
+    std::uint16_t port_ = 0;
+};
+
+// The server's stderr, for a failure message (at most the last few lines).
+std::string tail_of_file(const std::filesystem::path& file, std::size_t max_lines = 10);
+
+} // namespace pb::harness

@@ -1,0 +1,213 @@
+// The real harness binary against the real servers with real wrk: the smoke
+// scenario end to end, a server that cannot start, and Ctrl-C mid-run.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+#include <vector>
+
+#include "harness/child_process.hpp"
+#include "harness/preflight.hpp"
+
+namespace pb::harness {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+class TempDir {
+public:
+    TempDir() {
+        std::string pattern = (fs::temp_directory_path() / "harness-e2e-XXXXXX").string();
+        path_ = mkdtemp(pattern.data());
+    }
+    ~TempDir() {
+        std::error_code ignored;
+        fs::remove_all(path_, ignored);
+    }
+    const fs::path& path() const { return path_; }
+
+private:
+    fs::path path_;
+};
+
+std::string read_file(const fs::path& file) {
+    std::ifstream in(file);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+std::vector<std::string> lines_of(const fs::path& file) {
+    std::vector<std::string> lines;
+    std::ifstream in(file);
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    return lines;
+}
+
+std::vector<std::string> split_csv_line(const std::string& line) {
+    std::vector<std::string> fields;
+    std::string field;
+    bool quoted = false;
+    for (char c : line) {
+        if (c == '"') quoted = !quoted;
+        else if (c == ',' && !quoted) {
+            fields.push_back(field);
+            field.clear();
+        } else field += c;
+    }
+    fields.push_back(field);
+    return fields;
+}
+
+// The one results directory below out/<host>/.
+fs::path results_dir(const fs::path& out) {
+    for (const auto& host : fs::directory_iterator(out))
+        for (const auto& run : fs::directory_iterator(host.path())) return run.path();
+    return {};
+}
+
+// Processes whose command line or environment mentions `marker`: anything
+// the harness started for this test and left behind.
+std::vector<pid_t> processes_mentioning(const std::string& marker) {
+    std::vector<pid_t> found;
+    for (const auto& entry : fs::directory_iterator("/proc")) {
+        std::string name = entry.path().filename().string();
+        if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+        pid_t pid = std::stoi(name);
+        if (pid == getpid()) continue;
+        for (const char* part : {"cmdline", "environ"}) {
+            std::string text = read_file(entry.path() / part);
+            if (text.find(marker) != std::string::npos) {
+                found.push_back(pid);
+                break;
+            }
+        }
+    }
+    return found;
+}
+
+void write_scenario(const fs::path& file, const std::string& servers, const std::string& duration = "2s") {
+    std::ofstream(file) << "description = \"end-to-end test\"\nrepetitions = 1\nwarmup = \"1s\"\n"
+                           "[handler]\ndelay = \"10ms\"\n[wrk]\nthreads = 2\nconnections = 16\nduration = \""
+                        << duration << "\"\ntimeout = \"2s\"\n"
+                        << servers;
+}
+
+struct Outcome {
+    int status = -1;
+    std::string output;
+};
+
+Outcome run_harness(const std::vector<std::string>& args, const fs::path& output_file,
+                    std::chrono::milliseconds interrupt_after = 0ms) {
+    ChildSpec spec;
+    spec.argv = {PREFORK_BENCH_BINARY};
+    spec.argv.insert(spec.argv.end(), args.begin(), args.end());
+    spec.stdout_file = output_file;
+    spec.stderr_file = output_file.string() + ".err";
+    ChildProcess harness(spec);
+    if (interrupt_after > 0ms) {
+        std::this_thread::sleep_for(interrupt_after);
+        harness.signal(SIGINT);
+    }
+    Outcome outcome;
+    if (harness.wait_for(300'000ms) && WIFEXITED(*harness.wait_status()))
+        outcome.status = WEXITSTATUS(*harness.wait_status());
+    outcome.output = read_file(output_file) + read_file(output_file.string() + ".err");
+    return outcome;
+}
+
+class EndToEnd : public testing::Test {
+protected:
+    void SetUp() override {
+        if (!find_on_path("wrk")) GTEST_SKIP() << "wrk is not installed (make deps installs it)";
+    }
+    TempDir temp;
+};
+
+TEST_F(EndToEnd, SmokeScenarioLeavesACompleteResultsDirectory) {
+    const fs::path out = temp.path() / "results";
+    Outcome outcome = run_harness({"run", PREFORK_BENCH_SOURCE_DIR "/scenarios/smoke.toml", "--out", out.string()},
+                                  temp.path() / "output.txt");
+    ASSERT_EQ(outcome.status, 0) << outcome.output;
+    const fs::path dir = results_dir(out);
+    ASSERT_FALSE(dir.empty()) << "no results directory under " << out;
+    EXPECT_NE(dir.filename().string().find("-smoke"), std::string::npos) << dir;
+    for (const char* file : {"runs.csv", "latency.csv", "workers.csv", "meta.json", "summary.md"})
+        EXPECT_TRUE(fs::exists(dir / file)) << file;
+
+    std::vector<std::string> runs = lines_of(dir / "runs.csv");
+    ASSERT_EQ(runs.size(), 4u) << "a header and one row per server";
+    std::vector<std::string> header = split_csv_line(runs[0]);
+    auto column = [&](const std::string& name) {
+        auto at = std::find(header.begin(), header.end(), name);
+        EXPECT_NE(at, header.end()) << "runs.csv has no column " << name;
+        return static_cast<std::size_t>(at - header.begin());
+    };
+    for (std::size_t i = 1; i < runs.size(); ++i) {
+        std::vector<std::string> row = split_csv_line(runs[i]);
+        ASSERT_EQ(row.size(), header.size()) << runs[i];
+        EXPECT_EQ(row[column("status")], "ok") << runs[i];
+        EXPECT_GT(std::stod(row[column("requests")]), 0) << runs[i];
+        // 16 connections waiting 10 ms: a bound of 1,600 req/s that a working
+        // server nearly reaches and none can pass.
+        double efficiency = std::stod(row[column("efficiency")]);
+        EXPECT_GT(efficiency, 0.5) << runs[i];
+        EXPECT_LT(efficiency, 1.05) << runs[i];
+        EXPECT_EQ(row[column("unserved_connections")], "0") << runs[i];
+        EXPECT_GT(std::stod(row[column("server_cpu_s")]), 0) << runs[i];
+    }
+    EXPECT_GT(lines_of(dir / "latency.csv").size(), 3u * 100);
+    EXPECT_GE(lines_of(dir / "workers.csv").size(), 1u + 3 * 2) << "a row per worker of every run";
+
+    nlohmann::json meta = nlohmann::json::parse(read_file(dir / "meta.json"));
+    for (const char* key : {"host", "toolchain", "versions", "git", "scenario", "runs", "started_utc", "ended_utc", "pinning"})
+        EXPECT_TRUE(meta.contains(key)) << "meta.json has no " << key;
+    EXPECT_EQ(meta["runs"].size(), 3u);
+    EXPECT_NE(meta["scenario"]["content"].get<std::string>().find("[[server]]"), std::string::npos);
+
+    std::string summary = read_file(dir / "summary.md");
+    for (const char* server : {"prefork-epoll", "threadpool", "accept-mutex-epoll"})
+        EXPECT_NE(summary.find(server), std::string::npos) << server << " missing from summary.md";
+    EXPECT_TRUE(processes_mentioning(temp.path().string()).empty()) << "the harness left processes running";
+}
+
+TEST_F(EndToEnd, FailedRunIsRecordedAndTheRestGoesOn) {
+    const fs::path scenario = temp.path() / "bad.toml";
+    write_scenario(scenario, "[[server]]\nlabel = \"broken\"\nmodel = \"threadpool\"\nflags = [\"--bogus\"]\n"
+                             "[[server]]\nlabel = \"good\"\nmodel = \"prefork-epoll\"\n");
+    const fs::path out = temp.path() / "results";
+    Outcome outcome = run_harness({"run", scenario.string(), "--out", out.string()}, temp.path() / "output.txt");
+    EXPECT_EQ(outcome.status, 1) << "a failed run makes the exit status non-zero\n" << outcome.output;
+    std::string runs = read_file(results_dir(out) / "runs.csv");
+    EXPECT_NE(runs.find("broken"), std::string::npos);
+    EXPECT_NE(runs.find("failed"), std::string::npos) << runs;
+    EXPECT_NE(runs.find("--bogus"), std::string::npos) << "the reason quotes the server's complaint\n" << runs;
+    EXPECT_NE(runs.find(",ok,"), std::string::npos) << "the good server still ran\n" << runs;
+    EXPECT_TRUE(processes_mentioning(temp.path().string()).empty()) << "the harness left processes running";
+}
+
+TEST_F(EndToEnd, InterruptStopsEverythingAndKeepsWhatFinished) {
+    const fs::path scenario = temp.path() / "long.toml";
+    write_scenario(scenario, "[[server]]\nmodel = \"prefork-epoll\"\n[[server]]\nmodel = \"threadpool\"\n", "30s");
+    const fs::path out = temp.path() / "results";
+    Outcome outcome = run_harness({"run", scenario.string(), "--out", out.string()}, temp.path() / "output.txt", 4000ms);
+    EXPECT_NE(outcome.status, 0) << outcome.output;
+    const fs::path dir = results_dir(out);
+    std::string runs = read_file(dir / "runs.csv");
+    EXPECT_NE(runs.find("interrupted"), std::string::npos) << runs;
+    EXPECT_TRUE(fs::exists(dir / "summary.md")) << "the summary is written after an interrupt too";
+    EXPECT_TRUE(processes_mentioning(temp.path().string()).empty()) << "the harness left processes running";
+}
+
+} // namespace
+} // namespace pb::harness

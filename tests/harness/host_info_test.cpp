@@ -1,0 +1,124 @@
+#include "harness/host_info.hpp"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <string>
+
+namespace {
+
+using nlohmann::json;
+
+// A string, or null where the machine does not tell.
+bool string_or_null(const json& value) { return value.is_string() || value.is_null(); }
+
+TEST(HostInfoHost, HasEveryFieldWithItsType) {
+    const json host = pb::harness::host_facts();
+    ASSERT_TRUE(host.is_object());
+    for (const char* key : {"hostname", "os", "cpu_model", "allowed_cpus", "cpu_governor"}) {
+        ASSERT_TRUE(host.contains(key)) << key;
+        EXPECT_TRUE(string_or_null(host[key])) << key << ": " << host[key];
+    }
+    EXPECT_TRUE(host["hostname"].is_string());
+    EXPECT_TRUE(host["allowed_cpus"].is_string());
+    ASSERT_TRUE(host["online_cpus"].is_number_integer());
+    EXPECT_GE(host["online_cpus"].get<int>(), 1);
+    ASSERT_TRUE(host["allowed_cpu_count"].is_number_integer());
+    EXPECT_GE(host["allowed_cpu_count"].get<int>(), 1);
+    ASSERT_TRUE(host["memory_total_mib"].is_number());
+    EXPECT_GT(host["memory_total_mib"].get<double>(), 0);
+    EXPECT_TRUE(host["somaxconn"].is_number_integer() || host["somaxconn"].is_null());
+
+    ASSERT_TRUE(host["kernel"].is_object());
+    EXPECT_TRUE(host["kernel"]["release"].is_string());
+    EXPECT_TRUE(host["kernel"]["version"].is_string());
+
+    ASSERT_TRUE(host["nofile"].is_object());
+    for (const char* key : {"soft", "hard"}) {
+        const json& limit = host["nofile"][key];
+        EXPECT_TRUE(limit.is_number_unsigned() || limit == "unlimited") << key << ": " << limit;
+    }
+
+    ASSERT_TRUE(host["virtualisation"].is_object());
+    const json& virt = host["virtualisation"];
+    EXPECT_TRUE(string_or_null(virt["systemd_detect_virt"]));
+    EXPECT_TRUE(virt["hypervisor_flag"].is_boolean() || virt["hypervisor_flag"].is_null());
+    EXPECT_TRUE(string_or_null(virt["product_name"]));
+    EXPECT_TRUE(string_or_null(virt["sys_vendor"]));
+}
+
+TEST(HostInfoHost, SomaxconnMatchesProc) {
+    const auto value = pb::harness::somaxconn();
+    if (!std::filesystem::exists("/proc/sys/net/core/somaxconn")) GTEST_SKIP() << "no /proc/sys/net/core/somaxconn";
+    ASSERT_TRUE(value);
+    EXPECT_GT(*value, 0);
+}
+
+TEST(HostInfoToolchain, HasCompilerBuildAndLibraries) {
+    const json tools = pb::harness::toolchain_facts();
+    ASSERT_TRUE(tools["compiler"].is_object());
+    EXPECT_TRUE(tools["compiler"]["id"].is_string());
+    EXPECT_FALSE(tools["compiler"]["version"].get<std::string>().empty());
+    EXPECT_TRUE(tools["build_type"].is_string());
+    EXPECT_TRUE(tools["cxx_flags"].is_string());
+    EXPECT_TRUE(tools["cxx_standard"].is_number_integer());
+    EXPECT_TRUE(tools["glibc"].is_string());
+    const json& libraries = tools["libraries"];
+    for (const char* key : {"boost", "fmt", "nlohmann_json"}) {
+        ASSERT_TRUE(libraries[key].is_string()) << key;
+        EXPECT_NE(libraries[key].get<std::string>().find('.'), std::string::npos) << key;
+    }
+    EXPECT_TRUE(string_or_null(libraries["tomlplusplus"]));
+}
+
+class TempDir {
+public:
+    TempDir() {
+        std::string pattern = (std::filesystem::temp_directory_path() / "host-info-XXXXXX").string();
+        if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+        path_ = pattern;
+    }
+    ~TempDir() {
+        std::error_code ignored;
+        std::filesystem::remove_all(path_, ignored);
+    }
+    const std::filesystem::path& path() const { return path_; }
+
+private:
+    std::filesystem::path path_;
+};
+
+TEST(HostInfoGit, NotARepositoryGivesNulls) {
+    TempDir dir;
+    const json git = pb::harness::git_facts(dir.path());
+    EXPECT_TRUE(git["commit"].is_null()) << git;
+    EXPECT_TRUE(git["dirty"].is_null()) << git;
+}
+
+TEST(HostInfoGit, MissingDirectoryGivesNulls) {
+    const json git = pb::harness::git_facts("/nonexistent/prefork-bench");
+    EXPECT_TRUE(git["commit"].is_null());
+    EXPECT_TRUE(git["dirty"].is_null());
+}
+
+TEST(HostInfoGit, SourceTreeHasACommit) {
+    const json git = pb::harness::git_facts(PREFORK_BENCH_SOURCE_DIR);
+    if (git["commit"].is_null()) GTEST_SKIP() << "git or the repository is not available";
+    EXPECT_EQ(git["commit"].get<std::string>().size(), 40u);
+    EXPECT_TRUE(git["dirty"].is_boolean());
+}
+
+TEST(HostInfoWrk, VersionIsTheFirstLine) {
+    if (access("/usr/bin/wrk", X_OK) != 0) GTEST_SKIP() << "wrk is not installed";
+    const std::string version = pb::harness::wrk_version("/usr/bin/wrk");
+    EXPECT_EQ(version.rfind("wrk ", 0), 0u) << version;
+    EXPECT_EQ(version.find('\n'), std::string::npos);
+}
+
+TEST(HostInfoWrk, MissingWrkGivesEmpty) {
+    EXPECT_EQ(pb::harness::wrk_version("/nonexistent/wrk"), "");
+}
+
+} // namespace

@@ -1,0 +1,130 @@
+#include "harness/metrics.hpp"
+
+#include <gtest/gtest.h>
+#include <vector>
+
+namespace pb::harness {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(MetricsTest, LittleBoundOfTheFasthttpCommand) {
+    // 512 connections that each wait 100 ms: 5,120 req/s at most.
+    const std::optional<double> bound = little_bound(512, 100ms, 0ms);
+    ASSERT_TRUE(bound);
+    EXPECT_DOUBLE_EQ(*bound, 5120);
+}
+
+TEST(MetricsTest, LittleBoundCountsWorkAsWaiting) {
+    const std::optional<double> bound = little_bound(100, 8ms, 2ms);
+    ASSERT_TRUE(bound);
+    EXPECT_DOUBLE_EQ(*bound, 10000);
+}
+
+TEST(MetricsTest, NoLittleBoundWithoutDelay) {
+    EXPECT_FALSE(little_bound(512, 0ms, 0ms));
+    EXPECT_FALSE(little_bound(512, 0ms, 1ms));
+}
+
+RunResult run_with(int connections, std::chrono::nanoseconds delay, std::uint64_t requests, double duration_s) {
+    RunResult run;
+    run.connections = connections;
+    run.delay = delay;
+    run.wrk.requests = requests;
+    run.wrk.duration_s = duration_s;
+    return run;
+}
+
+TEST(MetricsTest, EfficiencyIsRateOverBound) {
+    // 46,080 requests in 10 s against a 5,120 req/s bound.
+    const std::optional<double> e = efficiency(run_with(512, 100ms, 46080, 10));
+    ASSERT_TRUE(e);
+    EXPECT_DOUBLE_EQ(*e, 0.9);
+}
+
+TEST(MetricsTest, NoEfficiencyWithoutBound) {
+    EXPECT_FALSE(efficiency(run_with(512, 0ms, 46080, 10)));
+}
+
+TEST(MetricsTest, JainIndex) {
+    const std::vector<double> even{1, 1, 1, 1}, one_of_four{1, 0, 0, 0}, one_of_two{512, 0}, uneven{3, 1};
+    EXPECT_DOUBLE_EQ(*jain_index(even), 1);
+    EXPECT_DOUBLE_EQ(*jain_index(one_of_four), 0.25);
+    EXPECT_DOUBLE_EQ(*jain_index(one_of_two), 0.5);
+    EXPECT_DOUBLE_EQ(*jain_index(uneven), 16.0 / 20.0); // (3+1)^2 / (2 * (9+1))
+}
+
+TEST(MetricsTest, NoJainIndexForNothingOrZeros) {
+    const std::vector<double> empty, zeros{0, 0, 0};
+    EXPECT_FALSE(jain_index(empty));
+    EXPECT_FALSE(jain_index(zeros));
+}
+
+RunResult run_with_workers(int connections, std::vector<std::uint64_t> accepted, int queue_at_end) {
+    RunResult run;
+    run.connections = connections;
+    for (std::size_t i = 0; i < accepted.size(); ++i) {
+        WorkerRow row;
+        row.worker = static_cast<int>(i);
+        row.connections = accepted[i];
+        run.workers.push_back(row);
+    }
+    run.listen_queue.at_end = queue_at_end;
+    return run;
+}
+
+TEST(MetricsTest, UnservedIsWhatNoWorkerAccepted) {
+    EXPECT_EQ(unserved_connections(run_with_workers(512, {100, 100, 100, 100}, 0)), 112);
+}
+
+TEST(MetricsTest, UnservedIsAtLeastTheListenQueue) {
+    EXPECT_EQ(unserved_connections(run_with_workers(512, {300, 212}, 40)), 40);
+    EXPECT_EQ(unserved_connections(run_with_workers(512, {300, 200}, 5)), 12);
+}
+
+TEST(MetricsTest, UnservedIsNeverNegative) {
+    // Reconnects after errors: more accepted than wrk keeps open.
+    EXPECT_EQ(unserved_connections(run_with_workers(16, {20, 30}, 0)), 0);
+    EXPECT_EQ(unserved_connections(run_with_workers(16, {8, 8}, 0)), 0);
+}
+
+TEST(MetricsTest, NoUnservedWithoutWorkerStats) {
+    RunResult run;
+    run.connections = 512;
+    run.listen_queue.at_end = 100;
+    EXPECT_FALSE(unserved_connections(run));
+}
+
+TEST(MetricsTest, CpuPercent) {
+    ProcessUsage usage;
+    usage.user_s = 3;
+    usage.system_s = 1;
+    EXPECT_DOUBLE_EQ(cpu_percent(usage, 2), 200);
+    EXPECT_DOUBLE_EQ(cpu_percent(usage, 0), 0);
+}
+
+TEST(MetricsTest, SpreadOfAnOddCount) {
+    const std::optional<Spread> s = spread({5, 1, 3});
+    ASSERT_TRUE(s);
+    EXPECT_DOUBLE_EQ(s->median, 3);
+    EXPECT_DOUBLE_EQ(s->min, 1);
+    EXPECT_DOUBLE_EQ(s->max, 5);
+}
+
+TEST(MetricsTest, SpreadOfAnEvenCountAveragesTheMiddle) {
+    const std::optional<Spread> s = spread({10, 4, 1, 2});
+    ASSERT_TRUE(s);
+    EXPECT_DOUBLE_EQ(s->median, 3);
+    EXPECT_DOUBLE_EQ(s->min, 1);
+    EXPECT_DOUBLE_EQ(s->max, 10);
+}
+
+TEST(MetricsTest, SpreadOfOneAndOfNone) {
+    const std::optional<Spread> one = spread({7});
+    ASSERT_TRUE(one);
+    EXPECT_DOUBLE_EQ(one->median, 7);
+    EXPECT_FALSE(spread({}));
+}
+
+} // namespace
+} // namespace pb::harness

@@ -1,0 +1,277 @@
+#include "harness/results_writer.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <gtest/gtest.h>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace pb::harness {
+namespace {
+
+using namespace std::chrono_literals;
+using Row = std::vector<std::string>;
+
+// An RFC 4180 reader, independent of the writer under test.
+std::vector<Row> parse_csv(const std::string& text) {
+    std::vector<Row> rows;
+    Row row;
+    std::string field;
+    bool quoted = false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (quoted) {
+            if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
+                field += '"';
+                ++i;
+            } else if (c == '"') {
+                quoted = false;
+            } else {
+                field += c;
+            }
+        } else if (c == '"') {
+            quoted = true;
+        } else if (c == ',') {
+            row.push_back(std::move(field));
+            field.clear();
+        } else if (c == '\n') {
+            row.push_back(std::move(field));
+            field.clear();
+            rows.push_back(std::move(row));
+            row.clear();
+        } else {
+            field += c;
+        }
+    }
+    return rows;
+}
+
+std::string read_file(const std::filesystem::path& file) {
+    std::ifstream in(file);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+// Rows as maps from the header's names, for readable assertions.
+std::vector<std::map<std::string, std::string>> records(const std::vector<Row>& rows) {
+    std::vector<std::map<std::string, std::string>> result;
+    for (std::size_t r = 1; r < rows.size(); ++r) {
+        std::map<std::string, std::string> record;
+        for (std::size_t c = 0; c < rows[0].size() && c < rows[r].size(); ++c) record[rows[0][c]] = rows[r][c];
+        result.push_back(record);
+    }
+    return result;
+}
+
+WrkReport measured_report() {
+    WrkReport report;
+    report.duration_s = 10;
+    report.requests = 51200;
+    report.bytes = 7168000;
+    report.errors.read = 3;
+    report.errors.timeout = 2;
+    report.latency_min_ms = 100.1;
+    report.latency_mean_ms = 100.5;
+    report.latency_stdev_ms = 0.25;
+    report.latency_max_ms = 140;
+    report.percentiles = {{50, 105}, {75, 106}, {90, 107.5}, {99, 109}, {99.9, 112.25}, {100, 140}};
+    return report;
+}
+
+RunResult ok_run() {
+    RunResult run;
+    run.id = 1;
+    run.server = "prefork";
+    run.model = "prefork-epoll";
+    run.flags = "--workers 4";
+    run.repetition = 1;
+    run.connections = 512;
+    run.threads = 4;
+    run.delay = 100ms;
+    run.work = 250us;
+    run.pinning = "server=0-1 wrk=2-3";
+    run.wrk = measured_report();
+    run.server_usage = {.user_s = 1.5, .system_s = 0.5, .peak_rss_mib = 12.5, .voluntary_switches = 1000,
+                        .involuntary_switches = 20, .processes = 5, .threads = 5};
+    run.wrk_usage = {.user_s = 4, .system_s = 1, .peak_rss_mib = 3, .voluntary_switches = 0,
+                     .involuntary_switches = 0, .processes = 1, .threads = 5};
+    for (int i = 0; i < 2; ++i) {
+        WorkerRow w;
+        w.worker = i;
+        w.pid = 100 + i;
+        w.connections = 256 - static_cast<std::uint64_t>(i) * 6;
+        w.requests = 25600;
+        w.responses_2xx = 25600;
+        run.workers.push_back(w);
+    }
+    run.listen_queue = {.sampled = true, .max = 7, .at_end = 0};
+    return run;
+}
+
+// Failed before wrk ran: only what was planned is known.
+RunResult failed_run() {
+    RunResult run;
+    run.id = 2;
+    run.server = "pool, big \"one\"";
+    run.model = "threadpool";
+    run.flags = "--workers 4,--backlog 16";
+    run.repetition = 1;
+    run.connections = 512;
+    run.threads = 4;
+    run.delay = 100ms;
+    run.pinning = "none";
+    run.status = RunStatus::failed;
+    run.reason = "server did not print \"ready\"\nwithin 10 s";
+    return run;
+}
+
+class ResultsWriterTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+        dir_ = std::filesystem::path(::testing::TempDir()) / (std::string("results_writer_") + info->name());
+        std::filesystem::remove_all(dir_);
+        std::filesystem::create_directories(dir_);
+    }
+    void TearDown() override { std::filesystem::remove_all(dir_); }
+
+    std::filesystem::path dir_;
+    const std::vector<RunResult> runs_{ok_run(), failed_run()};
+};
+
+TEST_F(ResultsWriterTest, RunsHeaderIsExact) {
+    write_runs_csv(dir_ / "runs.csv", runs_);
+    const auto rows = parse_csv(read_file(dir_ / "runs.csv"));
+    ASSERT_FALSE(rows.empty());
+    const Row expected = {
+        "run_id", "server", "model", "flags", "repetition", "connections", "threads", "delay_ms", "work_ms",
+        "status", "reason", "requests_per_s", "transfer_bytes_per_s", "requests", "duration_s",
+        "latency_p50_ms", "latency_p75_ms", "latency_p90_ms", "latency_p99_ms", "latency_p99_9_ms",
+        "latency_max_ms", "latency_mean_ms", "latency_stdev_ms", "errors_connect", "errors_read",
+        "errors_write", "errors_status", "errors_timeout", "server_cpu_s", "server_cpu_percent",
+        "wrk_cpu_percent", "server_rss_mib", "server_voluntary_switches", "server_involuntary_switches",
+        "server_processes", "server_threads", "workers_conn_min", "workers_conn_max", "jain_connections",
+        "unserved_connections", "listen_queue_max", "listen_queue_end", "little_bound_rps", "efficiency",
+        "pinning", "server_killed"};
+    EXPECT_EQ(rows[0], expected);
+}
+
+TEST_F(ResultsWriterTest, OneRowPerRunWithTheMeasuredValues) {
+    write_runs_csv(dir_ / "runs.csv", runs_);
+    const auto rows = parse_csv(read_file(dir_ / "runs.csv"));
+    ASSERT_EQ(rows.size(), 3u);
+    for (const Row& row : rows) EXPECT_EQ(row.size(), rows[0].size());
+    auto r = records(rows)[0];
+    EXPECT_EQ(r["run_id"], "1");
+    EXPECT_EQ(r["server"], "prefork");
+    EXPECT_EQ(r["delay_ms"], "100");
+    EXPECT_EQ(r["work_ms"], "0.25");
+    EXPECT_EQ(r["status"], "ok");
+    EXPECT_EQ(r["reason"], "");
+    EXPECT_EQ(r["requests_per_s"], "5120");
+    EXPECT_EQ(r["transfer_bytes_per_s"], "716800");
+    EXPECT_EQ(r["requests"], "51200");
+    EXPECT_EQ(r["duration_s"], "10");
+    EXPECT_EQ(r["latency_p50_ms"], "105");
+    EXPECT_EQ(r["latency_p99_9_ms"], "112.25");
+    EXPECT_EQ(r["latency_max_ms"], "140");
+    EXPECT_EQ(r["latency_stdev_ms"], "0.25");
+    EXPECT_EQ(r["errors_read"], "3");
+    EXPECT_EQ(r["errors_connect"], "0");
+    EXPECT_EQ(r["server_cpu_s"], "2");
+    EXPECT_EQ(r["server_cpu_percent"], "20");
+    EXPECT_EQ(r["wrk_cpu_percent"], "50");
+    EXPECT_EQ(r["server_rss_mib"], "12.5");
+    EXPECT_EQ(r["server_processes"], "5");
+    EXPECT_EQ(r["workers_conn_min"], "250");
+    EXPECT_EQ(r["workers_conn_max"], "256");
+    EXPECT_EQ(r["unserved_connections"], "6");
+    EXPECT_EQ(r["listen_queue_max"], "7");
+    EXPECT_EQ(r["listen_queue_end"], "0");
+    EXPECT_EQ(r["pinning"], "server=0-1 wrk=2-3");
+    EXPECT_EQ(r["server_killed"], "false");
+    EXPECT_NEAR(std::stod(r["little_bound_rps"]), 512 / 0.10025, 1e-6);
+    EXPECT_NEAR(std::stod(r["efficiency"]), 5120 / (512 / 0.10025), 1e-9);
+    EXPECT_NEAR(std::stod(r["jain_connections"]), (506.0 * 506) / (2 * (256.0 * 256 + 250 * 250)), 1e-12);
+}
+
+TEST_F(ResultsWriterTest, NothingInventedForAFailedRun) {
+    write_runs_csv(dir_ / "runs.csv", runs_);
+    auto r = records(parse_csv(read_file(dir_ / "runs.csv")))[1];
+    EXPECT_EQ(r["status"], "failed");
+    for (const char* empty : {"requests_per_s", "requests", "duration_s", "latency_p50_ms", "latency_max_ms",
+                              "errors_connect", "server_cpu_s", "server_cpu_percent", "wrk_cpu_percent",
+                              "server_rss_mib", "server_processes", "workers_conn_min", "jain_connections",
+                              "unserved_connections", "listen_queue_max", "efficiency"})
+        EXPECT_EQ(r[empty], "") << empty;
+    // The bound follows from the plan, not from a measurement.
+    EXPECT_EQ(r["little_bound_rps"], "5120");
+    EXPECT_EQ(r["work_ms"], "0");
+}
+
+TEST_F(ResultsWriterTest, FieldsWithCommasQuotesAndLineBreaksAreQuoted) {
+    write_runs_csv(dir_ / "runs.csv", runs_);
+    const std::string text = read_file(dir_ / "runs.csv");
+    EXPECT_NE(text.find("\"pool, big \"\"one\"\"\""), std::string::npos) << text;
+    EXPECT_NE(text.find("\"--workers 4,--backlog 16\""), std::string::npos) << text;
+    auto r = records(parse_csv(text))[1];
+    EXPECT_EQ(r["server"], "pool, big \"one\"");
+    EXPECT_EQ(r["flags"], "--workers 4,--backlog 16");
+    EXPECT_EQ(r["reason"], "server did not print \"ready\"\nwithin 10 s");
+}
+
+TEST_F(ResultsWriterTest, CsvField) {
+    EXPECT_EQ(csv_field("plain"), "plain");
+    EXPECT_EQ(csv_field(""), "");
+    EXPECT_EQ(csv_field("a,b"), "\"a,b\"");
+    EXPECT_EQ(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+    EXPECT_EQ(csv_field("two\nlines"), "\"two\nlines\"");
+}
+
+TEST_F(ResultsWriterTest, LatencyInLongFormForMeasuredRunsOnly) {
+    write_latency_csv(dir_ / "latency.csv", runs_);
+    const auto rows = parse_csv(read_file(dir_ / "latency.csv"));
+    ASSERT_EQ(rows.size(), 7u); // header + the ok run's six percentiles
+    EXPECT_EQ(rows[0], (Row{"run_id", "server", "percentile", "latency_ms"}));
+    EXPECT_EQ(rows[1], (Row{"1", "prefork", "50", "105"}));
+    EXPECT_EQ(rows[5], (Row{"1", "prefork", "99.9", "112.25"}));
+    EXPECT_EQ(rows[6], (Row{"1", "prefork", "100", "140"}));
+}
+
+TEST_F(ResultsWriterTest, WorkersOneRowPerWorker) {
+    write_workers_csv(dir_ / "workers.csv", runs_);
+    const auto rows = parse_csv(read_file(dir_ / "workers.csv"));
+    ASSERT_EQ(rows.size(), 3u);
+    EXPECT_EQ(rows[0], (Row{"run_id", "server", "worker", "pid", "connections", "requests", "responses_2xx",
+                            "responses_4xx", "responses_5xx", "accept_errors", "respawns"}));
+    EXPECT_EQ(rows[1], (Row{"1", "prefork", "0", "100", "256", "25600", "25600", "0", "0", "0", "0"}));
+    EXPECT_EQ(rows[2], (Row{"1", "prefork", "1", "101", "250", "25600", "25600", "0", "0", "0", "0"}));
+}
+
+TEST_F(ResultsWriterTest, NoRunsIsAHeaderOnly) {
+    write_runs_csv(dir_ / "runs.csv", {});
+    EXPECT_EQ(parse_csv(read_file(dir_ / "runs.csv")).size(), 1u);
+}
+
+TEST_F(ResultsWriterTest, ReplacesTheFileAndLeavesNoTemporary) {
+    write_runs_csv(dir_ / "runs.csv", runs_);
+    write_runs_csv(dir_ / "runs.csv", std::span<const RunResult>(runs_).first(1));
+    EXPECT_EQ(parse_csv(read_file(dir_ / "runs.csv")).size(), 2u);
+    for (const auto& entry : std::filesystem::directory_iterator(dir_))
+        EXPECT_EQ(entry.path().filename(), "runs.csv");
+}
+
+TEST_F(ResultsWriterTest, UnwritableDirectoryIsAnErrorNamingTheFile) {
+    try {
+        write_runs_csv(dir_ / "missing" / "runs.csv", runs_);
+        FAIL() << "expected an error";
+    } catch (const std::runtime_error& error) {
+        EXPECT_NE(std::string(error.what()).find("runs.csv"), std::string::npos) << error.what();
+    }
+}
+
+} // namespace
+} // namespace pb::harness

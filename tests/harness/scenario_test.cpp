@@ -1,0 +1,171 @@
+// Scenario files: what a good file gives, and that every mistake names the
+// file, the key and what was expected.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <string>
+
+#include "harness/scenario.hpp"
+
+namespace pb::harness {
+namespace {
+
+using namespace std::chrono_literals;
+
+const char* minimal = R"(
+description = "two servers"
+[[server]]
+model = "prefork-epoll"
+[[server]]
+label = "tp"
+model = "threadpool"
+flags = ["--workers", "4"]
+)";
+
+Scenario parse(const std::string& text) { return parse_scenario(text, "test.toml"); }
+
+// The message of the ScenarioError that parsing `text` throws.
+std::string error_of(const std::string& text) {
+    try {
+        parse(text);
+    } catch (const ScenarioError& error) {
+        return error.what();
+    }
+    return "(no error)";
+}
+
+TEST(Scenario, MinimalFileGetsTheDocumentedDefaults) {
+    Scenario s = parse(minimal);
+    EXPECT_EQ(s.name, "test");
+    EXPECT_EQ(s.description, "two servers");
+    EXPECT_EQ(s.delay, 100ms);
+    EXPECT_EQ(s.work, 0ns);
+    EXPECT_EQ(s.wrk.threads, 4);
+    EXPECT_EQ(s.wrk.connections, std::vector<int>{512});
+    EXPECT_EQ(s.wrk.duration, 15s);
+    EXPECT_EQ(s.wrk.timeout, 8s);
+    EXPECT_EQ(s.wrk.headers, documented_headers());
+    EXPECT_EQ(s.repetitions, 3);
+    EXPECT_EQ(s.order, Order::interleave);
+    EXPECT_EQ(s.pin, "split");
+    ASSERT_EQ(s.servers.size(), 2u);
+    EXPECT_EQ(s.servers[0].label, "prefork-epoll"); // the model when no label is given
+    EXPECT_EQ(s.servers[1].label, "tp");
+    EXPECT_EQ(s.servers[1].flags, (std::vector<std::string>{"--workers", "4"}));
+}
+
+TEST(Scenario, EveryKeyIsRead) {
+    Scenario s = parse(R"(
+name = "x"
+description = "d"
+repetitions = 2
+order = "grouped"
+warmup = "1s"
+pin = "none"
+run_timeout = "90s"
+[handler]
+delay = "250us"
+work = "1ms"
+[wrk]
+threads = 2
+connections = [16, 32]
+duration = "3s"
+timeout = "2s"
+headers = ["Host: example"]
+path = "/hello"
+[[server]]
+model = "accept-mutex-fork"
+flags = ["--io", "blocking"]
+)");
+    EXPECT_EQ(s.name, "x");
+    EXPECT_EQ(s.repetitions, 2);
+    EXPECT_EQ(s.order, Order::grouped);
+    EXPECT_EQ(s.warmup, 1s);
+    EXPECT_EQ(s.pin, "none");
+    EXPECT_EQ(s.run_timeout, 90s);
+    EXPECT_EQ(s.delay, 250us);
+    EXPECT_EQ(s.work, 1ms);
+    EXPECT_EQ(s.wrk.threads, 2);
+    EXPECT_EQ(s.wrk.connections, (std::vector<int>{16, 32}));
+    EXPECT_EQ(s.wrk.duration, 3s);
+    EXPECT_EQ(s.wrk.timeout, 2s);
+    EXPECT_EQ(s.wrk.headers, std::vector<std::string>{"Host: example"});
+    EXPECT_EQ(s.wrk.path, "/hello");
+}
+
+struct BadCase {
+    const char* label;
+    std::string text;
+    const char* key;      // the message names this key
+    const char* expected; // ... and says this was expected
+};
+
+const std::string servers = "\n[[server]]\nmodel = \"threadpool\"\n";
+
+const BadCase bad_cases[] = {
+    {"not toml", "description = \n", "test.toml:", "test.toml"},
+    {"no description", servers, "description", "required"},
+    {"unknown top-level key", "description = \"d\"\nrepetition = 3\n" + servers, "repetition", "known keys"},
+    {"no server", "description = \"d\"\n", "server", "at least one"},
+    {"unknown model", "description = \"d\"\n[[server]]\nmodel = \"nginx\"\n", "server[0].model", "prefork-epoll"},
+    {"server owns --listen", "description = \"d\"\n[[server]]\nmodel = \"threadpool\"\nflags = [\"--listen\", \"x\"]\n",
+     "server[0].flags", "--listen"},
+    {"server sets the delay", "description = \"d\"\n[[server]]\nmodel = \"threadpool\"\nflags = [\"--delay=5ms\"]\n",
+     "server[0].flags", "[handler]"},
+    {"duplicate label", "description = \"d\"" + servers + servers, "server[1].label", "unique"},
+    {"bad duration", "description = \"d\"\n[handler]\ndelay = \"fast\"\n" + servers, "handler.delay", "duration"},
+    {"duration as a number", "description = \"d\"\nwarmup = 5\n" + servers, "warmup", "duration string"},
+    {"connections not a number", "description = \"d\"\n[wrk]\nconnections = \"512\"\n" + servers, "wrk.connections",
+     "positive integer"},
+    {"zero connections", "description = \"d\"\n[wrk]\nconnections = [0]\n" + servers, "wrk.connections", "positive"},
+    {"fewer connections than threads", "description = \"d\"\n[wrk]\nthreads = 8\nconnections = 4\n" + servers,
+     "wrk.connections", "wrk.threads"},
+    {"unknown wrk key", "description = \"d\"\n[wrk]\nconnection = 5\n" + servers, "wrk.connection", "known keys"},
+    {"bad order", "description = \"d\"\norder = \"random\"\n" + servers, "order", "interleave"},
+    {"bad pin", "description = \"d\"\npin = \"all\"\n" + servers, "pin", "split"},
+    {"header without colon", "description = \"d\"\n[wrk]\nheaders = [\"Host\"]\n" + servers, "wrk.headers", "Name: value"},
+    {"zero repetitions", "description = \"d\"\nrepetitions = 0\n" + servers, "repetitions", "integer from 1"},
+};
+
+class BadScenario : public testing::TestWithParam<BadCase> {};
+
+TEST_P(BadScenario, ErrorNamesFileKeyAndExpectation) {
+    const BadCase& c = GetParam();
+    std::string message = error_of(c.text);
+    EXPECT_NE(message.find("test.toml"), std::string::npos) << message;
+    EXPECT_NE(message.find(c.key), std::string::npos) << message;
+    EXPECT_NE(message.find(c.expected), std::string::npos) << message;
+}
+
+INSTANTIATE_TEST_SUITE_P(Cases, BadScenario, testing::ValuesIn(bad_cases), [](const testing::TestParamInfo<BadCase>& param_info) {
+    std::string name = param_info.param.label;
+    for (char& c : name)
+        if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+    return name;
+});
+
+TEST(Scenario, MissingFileIsAnError) {
+    EXPECT_THROW(load_scenario("/nonexistent/scenario.toml"), ScenarioError);
+}
+
+// The committed scenario files must always load.
+TEST(Scenario, CommittedScenariosLoad) {
+    int count = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(PREFORK_BENCH_SOURCE_DIR "/scenarios")) {
+        if (entry.path().extension() != ".toml") continue;
+        SCOPED_TRACE(entry.path().string());
+        Scenario s = load_scenario(entry.path());
+        EXPECT_FALSE(s.description.empty());
+        EXPECT_EQ(s.name, entry.path().stem().string()) << "name and file name differ";
+        ++count;
+    }
+    EXPECT_GE(count, 6);
+}
+
+TEST(Scenario, ModelBinariesLiveInTheBuildTree) {
+    EXPECT_EQ(model_binary("/b", "prefork-epoll"), "/b/servers/prefork_epoll/prefork-epoll");
+    EXPECT_EQ(model_binary("/b", "accept-mutex-fork"), "/b/servers/accept_mutex_fork/accept-mutex-fork");
+}
+
+} // namespace
+} // namespace pb::harness
