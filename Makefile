@@ -55,7 +55,8 @@ micro: build
 	$(BUILD_DIR)/micro/micro-benchmarks --benchmark_counters_tabular=true
 
 # make bench SCENARIO=scenarios/<name>.toml [BENCH_ARGS="--reps 1 --duration 5s"]
-bench: build
+bench: configure
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target prefork-bench
 	$(BUILD_DIR)/harness/prefork-bench run $(SCENARIO) --out $(RESULTS) $(BENCH_ARGS)
 
 clean:

@@ -11,12 +11,11 @@
 
 #include "blocking_worker.hpp"
 #include "core/command_line.hpp"
-#include "core/counters.hpp"
 #include "core/epoll_worker.hpp"
+#include "core/forking_server.hpp"
 #include "core/process_mutex.hpp"
 #include "core/shared_memory.hpp"
 #include "core/socket.hpp"
-#include "core/supervisor.hpp"
 #include "core/system_error.hpp"
 
 namespace {
@@ -49,36 +48,21 @@ int serve(const pb::ServerOptions& options, bool blocking) {
     bound.port = pb::local_port(listener.get());
     if (blocking) make_blocking(listener.get());
 
-    pb::SharedArray<pb::WorkerCounters> counters(static_cast<std::size_t>(options.workers));
     pb::SharedArray<pb::ProcessMutex> accept_mutex(1);
 
-    auto child = [&](int slot, const std::function<void()>& ready) {
-        pb::WorkerCounters& mine = counters[static_cast<std::size_t>(slot)];
+    auto child = [&](int, pb::WorkerCounters& counters, const std::function<void()>& ready) {
         if (blocking) {
             pb::BlockingWorkerConfig worker{listener.get(), options.handler, options.idle_timeout,
                                             options.header_timeout, &accept_mutex[0]};
-            return pb::run_blocking_worker(worker, mine, ready);
+            return pb::run_blocking_worker(worker, counters, ready);
         }
         MutexGate gate(accept_mutex[0]);
-        pb::EpollWorkerConfig worker;
+        pb::EpollWorkerConfig worker = pb::epoll_worker_config(options);
         worker.listen_fd = listener.get();
-        worker.handler = options.handler;
-        worker.idle_timeout = options.idle_timeout;
-        worker.header_timeout = options.header_timeout;
-        worker.drain_timeout = options.drain_timeout;
         worker.gate = &gate;
-        return pb::run_epoll_worker(worker, mine, ready);
+        return pb::run_epoll_worker(worker, counters, ready);
     };
-    pb::SupervisorHooks hooks;
-    hooks.on_ready = [&] { pb::announce_ready(model, bound, options.workers); };
-    hooks.on_respawn = [&](int slot) { ++counters[static_cast<std::size_t>(slot)].respawns; };
-    auto write_stats = [&] {
-        if (!options.stats_path.empty()) pb::write_stats_csv(options.stats_path, counters.span());
-    };
-    hooks.on_exit = write_stats;
-    hooks.on_snapshot = write_stats;
-    pb::SupervisorConfig supervisor{model, options.workers, options.drain_timeout};
-    return pb::supervise(supervisor, child, hooks);
+    return pb::run_forking_server(model, options, bound, child);
 }
 
 } // namespace

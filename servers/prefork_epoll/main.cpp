@@ -9,11 +9,9 @@
 #include <fmt/format.h>
 
 #include "core/command_line.hpp"
-#include "core/counters.hpp"
 #include "core/epoll_worker.hpp"
-#include "core/shared_memory.hpp"
+#include "core/forking_server.hpp"
 #include "core/socket.hpp"
-#include "core/supervisor.hpp"
 
 namespace {
 
@@ -31,14 +29,8 @@ int serve(const pb::ServerOptions& options, bool reuseport) {
     pb::Endpoint bound = options.listen;
     bound.port = pb::local_port(shared.get());
 
-    pb::SharedArray<pb::WorkerCounters> counters(static_cast<std::size_t>(options.workers));
-    pb::EpollWorkerConfig worker;
-    worker.handler = options.handler;
-    worker.idle_timeout = options.idle_timeout;
-    worker.header_timeout = options.header_timeout;
-    worker.drain_timeout = options.drain_timeout;
-
-    auto child = [&](int slot, const std::function<void()>& ready) {
+    pb::EpollWorkerConfig worker = pb::epoll_worker_config(options);
+    auto child = [&](int, pb::WorkerCounters& counters, const std::function<void()>& ready) {
         pb::Fd own;
         if (reuseport) {
             shared.reset();
@@ -47,18 +39,9 @@ int serve(const pb::ServerOptions& options, bool reuseport) {
         } else {
             worker.listen_fd = shared.get();
         }
-        return pb::run_epoll_worker(worker, counters[static_cast<std::size_t>(slot)], ready);
+        return pb::run_epoll_worker(worker, counters, ready);
     };
-    pb::SupervisorHooks hooks;
-    hooks.on_ready = [&] { pb::announce_ready(model, bound, options.workers); };
-    hooks.on_respawn = [&](int slot) { ++counters[static_cast<std::size_t>(slot)].respawns; };
-    auto write_stats = [&] {
-        if (!options.stats_path.empty()) pb::write_stats_csv(options.stats_path, counters.span());
-    };
-    hooks.on_exit = write_stats;
-    hooks.on_snapshot = write_stats;
-    pb::SupervisorConfig supervisor{model, options.workers, options.drain_timeout};
-    return pb::supervise(supervisor, child, hooks);
+    return pb::run_forking_server(model, options, bound, child);
 }
 
 } // namespace
