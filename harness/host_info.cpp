@@ -300,7 +300,9 @@ json toolchain_facts() {
 
 json git_facts(const std::filesystem::path& source_dir) {
     const auto commit = git(source_dir, {"rev-parse", "HEAD"});
-    const auto status = commit ? git(source_dir, {"status", "--porcelain"}) : std::nullopt;
+    // Tracked files only: the results being written below the tree are untracked
+    // and do not make the code that produced them dirty.
+    const auto status = commit ? git(source_dir, {"status", "--porcelain", "--untracked-files=no"}) : std::nullopt;
     return {{"commit", or_null(commit)}, {"dirty", status ? json(!status->empty()) : json(nullptr)}};
 }
 
