@@ -10,14 +10,22 @@ SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # headers do not compile as C++20 with GCC 12.
 APT_PACKAGES := g++ cmake make libboost1.81-dev libfmt-dev libgtest-dev libgmock-dev \
                 libbenchmark-dev libcli11-dev libtomlplusplus-dev nlohmann-json3-dev \
-                wrk curl iproute2 procps
+                wrk curl iproute2 procps \
+                python3 python3-matplotlib python3-pandas python3-pytest jupyter-nbconvert python3-ipykernel
+
+# Plots and notebooks need Debian's matplotlib and pandas: the first python3
+# that imports them, else Debian's own (a python3 earlier on PATH, such as a
+# pyenv build, usually lacks them). Expanded when a recipe runs, after deps.
+PYTHON ?= $(shell for p in /usr/bin/python3 python3; do \
+            if command -v $$p >/dev/null 2>&1 && $$p -c 'import matplotlib, pandas' 2>/dev/null; then echo $$p; exit 0; fi; \
+          done; echo /usr/bin/python3)
 
 CMAKE_FLAGS := -DCMAKE_BUILD_TYPE=Release -DPREFORK_BENCH_WERROR=ON
 SCENARIO    ?= scenarios/seed.toml
 RESULTS     ?= results
 BENCH_ARGS  ?=
 
-.PHONY: all deps configure build test test-sanitize micro bench clean
+.PHONY: all deps configure build test test-cpp test-python test-sanitize micro bench plots reproduce compare clean
 
 all: build
 
@@ -40,8 +48,19 @@ configure: deps $(BUILD_DIR)/CMakeCache.txt
 build: configure
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
-test: build
-	cd $(BUILD_DIR) && ctest --output-on-failure --timeout 120
+test: test-cpp test-python
+
+test-cpp: build
+	cd $(BUILD_DIR) && ctest --output-on-failure --timeout 300
+
+# pytest on the plots package, then the notebook run top to bottom against
+# the committed reference results (a failing cell fails the target).
+test-python: deps
+	$(PYTHON) -m pytest tests/plots -q
+	mkdir -p $(BUILD_DIR)
+	MPLBACKEND=Agg PYDEVD_DISABLE_FILE_VALIDATION=1 $(PYTHON) -m jupyter nbconvert --to notebook --execute \
+	  --ExecutePreprocessor.timeout=300 --output-dir $(abspath $(BUILD_DIR)) \
+	  --output analysis.executed notebooks/analysis.ipynb
 
 # The same tests built with AddressSanitizer and UndefinedBehaviorSanitizer.
 test-sanitize: deps
@@ -55,9 +74,27 @@ micro: build
 	$(BUILD_DIR)/micro/micro-benchmarks --benchmark_counters_tabular=true
 
 # make bench SCENARIO=scenarios/<name>.toml [BENCH_ARGS="--reps 1 --duration 5s"]
+# Plots are drawn for the run just made even when one of its runs failed;
+# the target still fails then.
 bench: configure
 	cmake --build $(BUILD_DIR) -j $(JOBS) --target prefork-bench
-	$(BUILD_DIR)/harness/prefork-bench run $(SCENARIO) --out $(RESULTS) $(BENCH_ARGS)
+	status=0; $(BUILD_DIR)/harness/prefork-bench run $(SCENARIO) --out $(RESULTS) $(BENCH_ARGS) || status=$$?; \
+	MPLBACKEND=Agg $(PYTHON) -m plots --latest $(RESULTS) --scenario $(basename $(notdir $(SCENARIO))) || status=$$?; \
+	exit $$status
+
+# make plots DIR=results/<host>/<run>
+plots: deps
+	MPLBACKEND=Agg $(PYTHON) -m plots $(DIR)
+
+# Published vs measured: runs seed and seed-nodelay first unless NO_RUN=1.
+reproduce: configure
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target prefork-bench
+	MPLBACKEND=Agg $(PYTHON) -m plots.reproduce --build-dir $(BUILD_DIR) --results-root $(RESULTS) \
+	  $(if $(NO_RUN),--no-run)
+
+# make compare A=results/<hostA>/<run> B=results/<hostB>/<run>
+compare: deps
+	MPLBACKEND=Agg $(PYTHON) -m plots.compare $(A) $(B)
 
 clean:
 	rm -rf $(BUILD_DIR) $(SANITIZE_DIR)

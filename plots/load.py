@@ -1,0 +1,150 @@
+"""Read a results directory written by `prefork-bench run`.
+
+Everything downstream (tables, figures, the notebooks) trusts what this module
+returns, so it checks the files once, here, and says which file and which
+column is wrong instead of letting a KeyError surface three calls later.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+
+class ResultsError(Exception):
+    """A results directory that cannot be read; the message names the file."""
+
+
+# The columns the tables and figures use. Other columns are kept as read, so a
+# harness that adds columns does not break older plotting code.
+RUNS_REQUIRED = (
+    "run_id", "server", "repetition", "connections", "delay_ms", "work_ms", "status",
+    "requests_per_s", "requests", "latency_p50_ms", "latency_p99_ms", "latency_p99_9_ms",
+    "errors_connect", "errors_read", "errors_write", "errors_status", "errors_timeout",
+    "server_cpu_s", "server_cpu_percent", "wrk_cpu_percent", "server_rss_mib",
+    "jain_connections", "unserved_connections", "efficiency",
+)
+LATENCY_REQUIRED = ("run_id", "server", "percentile", "latency_ms")
+WORKERS_REQUIRED = ("run_id", "server", "worker", "connections", "requests")
+
+# Columns that hold text; every other column the harness writes is a number
+# (results_writer.cpp). server_killed is "true"/"false" and stays text.
+TEXT_COLUMNS = frozenset({"server", "model", "flags", "status", "reason", "pinning", "server_killed"})
+
+STAMP_PATTERN = re.compile(r"^(\d{8}T\d{6}Z)-(.+)$")
+
+
+@dataclass
+class Results:
+    path: Path
+    runs: pd.DataFrame
+    latency: pd.DataFrame
+    workers: pd.DataFrame
+    meta: dict
+
+    @property
+    def scenario(self) -> str:
+        return self.meta["scenario"]["name"]
+
+    @property
+    def host(self) -> str:
+        return self.meta["host"]["hostname"]
+
+    def ok_runs(self) -> pd.DataFrame:
+        """Runs that finished; a failed run's numbers are partial, so medians skip them."""
+        return self.runs[self.runs["status"] == "ok"]
+
+
+def read_csv(file: Path, required: tuple[str, ...]) -> pd.DataFrame:
+    """Read one of the harness's CSV files: text columns as text, numbers as numbers.
+
+    Everything is read as text first so that a stray word in a numeric column
+    is reported with its line instead of silently turning the column into text.
+    """
+    if not file.is_file():
+        raise ResultsError(f"{file}: no such file")
+    try:
+        frame = pd.read_csv(file, dtype=str, keep_default_na=False)
+    except pd.errors.EmptyDataError:
+        raise ResultsError(f"{file}: empty file (no header line)") from None
+    except (pd.errors.ParserError, UnicodeDecodeError) as error:
+        raise ResultsError(f"{file}: not a CSV file the harness wrote: {error}") from None
+    missing = [name for name in required if name not in frame.columns]
+    if missing:
+        names = ", ".join(f"'{name}'" for name in missing)
+        raise ResultsError(f"{file}: missing column{'s' if len(missing) > 1 else ''} {names}")
+    for column in frame.columns:
+        if column in TEXT_COLUMNS:
+            continue
+        text = frame[column].str.strip()
+        numbers = pd.to_numeric(text.where(text != ""), errors="coerce")
+        bad = numbers.isna() & (text != "")
+        if bad.any():
+            row = bad.idxmax()
+            # +2: the header is line 1 and the index counts from 0.
+            raise ResultsError(
+                f"{file}: column '{column}' line {row + 2}: {frame.at[row, column]!r} is not a number"
+            )
+        frame[column] = numbers
+    return frame
+
+
+def read_meta(file: Path) -> dict:
+    if not file.is_file():
+        raise ResultsError(f"{file}: no such file")
+    try:
+        meta = json.loads(file.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise ResultsError(f"{file}: not valid JSON: {error}") from None
+    if not isinstance(meta, dict):
+        raise ResultsError(f"{file}: expected a JSON object")
+    for section, key in (("scenario", "name"), ("host", "hostname")):
+        if not isinstance(meta.get(section), dict) or not isinstance(meta[section].get(key), str):
+            raise ResultsError(f"{file}: missing {section}.{key}")
+    return meta
+
+
+def load_results(path) -> Results:
+    """Load and check every file of a results directory (raw/ is not read)."""
+    path = Path(path)
+    if not path.is_dir():
+        raise ResultsError(f"{path}: no such directory")
+    return Results(
+        path=path,
+        runs=read_csv(path / "runs.csv", RUNS_REQUIRED),
+        latency=read_csv(path / "latency.csv", LATENCY_REQUIRED),
+        workers=read_csv(path / "workers.csv", WORKERS_REQUIRED),
+        meta=read_meta(path / "meta.json"),
+    )
+
+
+def latest_results(root="results", scenario=None, host=None) -> Path:
+    """The newest <root>/<host>/<stamp>-<scenario> directory, by the stamp in its name.
+
+    The stamp, not the modification time, orders them: a checkout or a copy
+    resets mtimes but not names. Directories without runs.csv (a run still
+    going, or killed before writing) are passed over.
+    """
+    root = Path(root)
+    hosts = [root / host] if host is not None else sorted(p for p in root.glob("*") if p.is_dir())
+    found = []
+    for host_dir in hosts:
+        if not host_dir.is_dir():
+            continue
+        for candidate in host_dir.iterdir():
+            match = STAMP_PATTERN.match(candidate.name)
+            if not match or not (candidate / "runs.csv").is_file():
+                continue
+            if scenario is not None and match.group(2) != scenario:
+                continue
+            found.append((match.group(1), candidate))
+    if not found:
+        wanted = " ".join(
+            part for part in (f"scenario {scenario!r}" if scenario else "", f"host {host!r}" if host else "") if part
+        )
+        raise ResultsError(f"{root}: no results directory{' for ' + wanted if wanted else ''}")
+    return max(found)[1]

@@ -1,0 +1,213 @@
+"""The numbers behind the figures, as plain functions over DataFrames.
+
+The rules follow the harness's summary.md (harness/summary.cpp): medians over
+the runs that succeeded, a value a run did not measure left out rather than
+counted as zero, and the Little's-law bound taken from the configuration.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+import pandas as pd
+
+from .load import Results
+
+ERROR_COLUMNS = ("errors_connect", "errors_read", "errors_write", "errors_status", "errors_timeout")
+
+RATIO_METRICS = ("rps_median", "p50_ms", "p99_ms", "server_cpu_us_per_request", "efficiency")
+
+
+def _finite(values) -> list[float]:
+    out = []
+    for value in values:
+        if value is None:
+            continue
+        number = float(value)
+        if math.isfinite(number):
+            out.append(number)
+    return out
+
+
+def little_bound(connections, delay_ms, work_ms) -> float | None:
+    """At most N / W requests per second finish when each waits W.
+
+    Without a wait the handler is CPU bound and the law gives no useful
+    ceiling, so none is claimed (as in harness/metrics.cpp).
+    """
+    if delay_ms is None or not delay_ms > 0:
+        return None
+    work = 0.0 if work_ms is None or not math.isfinite(float(work_ms)) else float(work_ms)
+    return float(connections) / ((float(delay_ms) + work) / 1000.0)
+
+
+def jain_index(values) -> float | None:
+    """(Σx)² / (n·Σx²): 1 when all share evenly, 1/n when one takes all."""
+    xs = _finite(values)
+    if not xs:
+        return None
+    squares = sum(x * x for x in xs)
+    if squares == 0:
+        return None
+    return sum(xs) ** 2 / (len(xs) * squares)
+
+
+def spread(values) -> tuple[float, float, float] | None:
+    """(median, min, max) of the finite values; None when there are none."""
+    xs = sorted(_finite(values))
+    if not xs:
+        return None
+    return (float(np.median(xs)), xs[0], xs[-1])
+
+
+def median(values) -> float:
+    """The median, or NaN for no values, so table cells stay numeric."""
+    s = spread(values)
+    return s[0] if s else math.nan
+
+
+def groups(runs: pd.DataFrame) -> list[tuple[str, int]]:
+    """(server, connections) pairs: servers in first-appearance order, then connections ascending.
+
+    The same order as summary.md, so a table and the summary read alike.
+    """
+    return [
+        (server, int(c))
+        for server in servers(runs)
+        for c in sorted(runs.loc[runs["server"] == server, "connections"].dropna().unique())
+    ]
+
+
+def connection_counts(runs: pd.DataFrame) -> list[int]:
+    return sorted(int(c) for c in runs["connections"].dropna().unique())
+
+
+def servers(runs: pd.DataFrame) -> list[str]:
+    return list(dict.fromkeys(runs["server"]))
+
+
+def server_cpu_us_per_request(runs: pd.DataFrame) -> pd.Series:
+    """Server CPU time per response: the cost of a request, whoever was the bottleneck."""
+    requests = runs["requests"].where(runs["requests"] > 0)
+    return runs["server_cpu_s"] / requests * 1e6
+
+
+def error_total(runs: pd.DataFrame) -> pd.Series:
+    """All of wrk's error counts together; NaN where wrk wrote no report."""
+    return runs[list(ERROR_COLUMNS)].sum(axis=1, min_count=1)
+
+
+def summary_row(all_runs: pd.DataFrame, server: str, connections: int) -> dict:
+    group = all_runs[(all_runs["server"] == server) & (all_runs["connections"] == connections)]
+    ok = group[group["status"] == "ok"]
+    first = group.iloc[0]
+    rps = spread(ok["requests_per_s"])
+    bound = little_bound(first["connections"], first["delay_ms"], first["work_ms"])
+    unserved = _finite(ok["unserved_connections"])
+    return {
+        "server": server,
+        "connections": connections,
+        "runs_ok": len(ok),
+        "runs_total": len(group),
+        "rps_median": rps[0] if rps else math.nan,
+        "rps_min": rps[1] if rps else math.nan,
+        "rps_max": rps[2] if rps else math.nan,
+        "p50_ms": median(ok["latency_p50_ms"]),
+        "p99_ms": median(ok["latency_p99_ms"]),
+        "p99_9_ms": median(ok["latency_p99_9_ms"]),
+        "efficiency": median(ok["efficiency"]) if bound is not None else math.nan,
+        "little_bound": bound if bound is not None else math.nan,
+        "errors": median(error_total(ok)),
+        "unserved_max": max(unserved) if unserved else math.nan,
+        "server_cpu_percent": median(ok["server_cpu_percent"]),
+        "wrk_cpu_percent": median(ok["wrk_cpu_percent"]),
+        "server_cpu_us_per_request": median(server_cpu_us_per_request(ok)),
+        "rss_mib": median(ok["server_rss_mib"]),
+        "jain": median(ok["jain_connections"]),
+    }
+
+
+SUMMARY_COLUMNS = (
+    "server", "connections", "runs_ok", "runs_total", "rps_median", "rps_min", "rps_max",
+    "p50_ms", "p99_ms", "p99_9_ms", "efficiency", "little_bound", "errors", "unserved_max",
+    "server_cpu_percent", "wrk_cpu_percent", "server_cpu_us_per_request", "rss_mib", "jain",
+)
+
+
+def summary_table(results: Results) -> pd.DataFrame:
+    """One row per (server, connections), the numbers of summary.md unformatted.
+
+    efficiency is a fraction (0.989), not a percentage, as in runs.csv.
+    """
+    runs = results.runs
+    rows = [summary_row(runs, server, c) for server, c in groups(runs)]
+    return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
+
+
+def ratio_table(a: Results, b: Results) -> pd.DataFrame:
+    """b against a for each (server, connections) both measured: ratio = value_b / value_a.
+
+    Rows follow a's order; a ratio over a zero or missing value is NaN.
+    """
+    table_a = summary_table(a).set_index(["server", "connections"])
+    table_b = summary_table(b).set_index(["server", "connections"])
+    rows = []
+    for key in table_a.index:
+        if key not in table_b.index:
+            continue
+        for metric in RATIO_METRICS:
+            value_a = float(table_a.at[key, metric])
+            value_b = float(table_b.at[key, metric])
+            ratio = value_b / value_a if math.isfinite(value_a) and value_a != 0 else math.nan
+            rows.append({"server": key[0], "connections": key[1], "metric": metric,
+                         "value_a": value_a, "value_b": value_b, "ratio": ratio})
+    return pd.DataFrame(rows, columns=["server", "connections", "metric", "value_a", "value_b", "ratio"])
+
+
+def readable(value: float) -> str:
+    """Digits a reader needs: 117,453 · 100.4 · 0.62 (summary.md's style)."""
+    magnitude = abs(value)
+    if value == int(value) and magnitude < 1e15:
+        return f"{int(value):,}"
+    if magnitude >= 1000:
+        return f"{value:,.0f}"
+    if magnitude >= 10:
+        return f"{value:.1f}"
+    return f"{value:.2f}"
+
+
+def _cell(value, floatfmt) -> str:
+    if value is None or (not isinstance(value, str) and pd.api.types.is_scalar(value) and pd.isna(value)):
+        return "–"
+    if isinstance(value, bool | np.bool_):
+        return str(bool(value)).lower()
+    if isinstance(value, numbers.Integral):
+        return f"{int(value):,}"
+    if isinstance(value, numbers.Real):
+        if not math.isfinite(float(value)):
+            return "–"
+        return floatfmt(float(value)) if callable(floatfmt) else format(float(value), floatfmt)
+    text = str(value)
+    # A '|' would end the cell and a line break the row.
+    return text.replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+
+
+def _is_numeric(column: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
+
+
+def format_markdown(df: pd.DataFrame, floatfmt=readable) -> str:
+    """A GitHub markdown table: text left, numbers right, '–' for no value.
+
+    floatfmt is a format spec (".3f") or a function of one float; integers
+    always get thousands separators. Written here so the package needs
+    nothing beyond pandas and matplotlib.
+    """
+    header = [_cell(str(name), floatfmt) for name in df.columns]
+    align = ["--:" if _is_numeric(df[name]) else "---" for name in df.columns]
+    lines = ["| " + " | ".join(header) + " |", "| " + " | ".join(align) + " |"]
+    for row in df.itertuples(index=False, name=None):
+        lines.append("| " + " | ".join(_cell(value, floatfmt) for value in row) + " |")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,127 @@
+import json
+import math
+
+import pytest
+
+from plots.load import ResultsError, latest_results, load_results
+
+
+def test_loads_every_file_with_numbers_as_numbers(results_a):
+    runs = results_a.runs
+    assert len(runs) == 6
+    assert runs["requests_per_s"].dtype.kind == "f"
+    assert runs["connections"].dtype.kind in "iu"
+    assert list(runs["server"].unique()) == ["prefork-epoll", "threadpool"]
+    assert results_a.latency["percentile"].tolist()[:5] == [50, 90, 99, 99.9, 100]
+    assert results_a.workers["connections"].sum() == 5 * 512
+    assert results_a.meta["pinning"]["description"] == "server=0-1 wrk=2-3"
+
+
+def test_empty_fields_of_a_failed_run_are_nan_and_text_stays_text(results_a):
+    failed = results_a.runs[results_a.runs["status"] == "failed"].iloc[0]
+    assert math.isnan(failed["requests_per_s"])
+    assert math.isnan(failed["latency_p99_ms"])
+    assert failed["reason"] == "server exited with status 1 before its ready line"
+    assert results_a.runs.iloc[1]["flags"] == ""
+
+
+def test_scenario_host_and_ok_runs(results_a):
+    assert results_a.scenario == "fixture-a"
+    assert results_a.host == "fixture-host"
+    assert len(results_a.ok_runs()) == 5
+    assert set(results_a.ok_runs()["status"]) == {"ok"}
+
+
+def test_missing_column_names_the_file_and_the_column(fixtures_dir):
+    with pytest.raises(ResultsError) as error:
+        load_results(fixtures_dir / "fixture-missing-column")
+    message = str(error.value)
+    assert "fixture-missing-column/runs.csv" in message
+    assert "missing column 'requests_per_s'" in message
+
+
+def test_non_numeric_value_names_file_column_line_and_value(fixtures_dir):
+    with pytest.raises(ResultsError) as error:
+        load_results(fixtures_dir / "fixture-non-numeric")
+    message = str(error.value)
+    assert "fixture-non-numeric/latency.csv" in message
+    assert "'latency_ms'" in message
+    assert "line 4" in message
+    assert "'fast'" in message
+
+
+def test_missing_directory(tmp_path):
+    with pytest.raises(ResultsError, match="no such directory") as error:
+        load_results(tmp_path / "nowhere")
+    assert str(tmp_path / "nowhere") in str(error.value)
+
+
+@pytest.mark.parametrize("name", ["runs.csv", "latency.csv", "workers.csv", "meta.json"])
+def test_missing_file(copy_fixture, name):
+    path = copy_fixture("fixture-a")
+    (path / name).unlink()
+    with pytest.raises(ResultsError, match=f"{name}: no such file"):
+        load_results(path)
+
+
+def test_empty_csv(copy_fixture):
+    path = copy_fixture("fixture-a")
+    (path / "workers.csv").write_text("")
+    with pytest.raises(ResultsError, match="workers.csv: empty file"):
+        load_results(path)
+
+
+def test_bad_json(copy_fixture):
+    path = copy_fixture("fixture-a")
+    (path / "meta.json").write_text('{"scenario": ')
+    with pytest.raises(ResultsError, match="meta.json: not valid JSON"):
+        load_results(path)
+
+
+def test_meta_without_scenario_name(copy_fixture):
+    path = copy_fixture("fixture-a")
+    meta = json.loads((path / "meta.json").read_text())
+    del meta["scenario"]["name"]
+    (path / "meta.json").write_text(json.dumps(meta))
+    with pytest.raises(ResultsError, match=r"meta.json: missing scenario.name"):
+        load_results(path)
+
+
+def test_header_only_files_load_as_empty_tables(copy_fixture):
+    path = copy_fixture("fixture-a")
+    for name in ("latency.csv", "workers.csv"):
+        header = (path / name).read_text().splitlines()[0]
+        (path / name).write_text(header + "\n")
+    results = load_results(path)
+    assert results.latency.empty and results.workers.empty
+
+
+def make_results_tree(root, names):
+    for relative in names:
+        d = root / relative
+        d.mkdir(parents=True)
+        (d / "runs.csv").write_text("run_id\n")
+
+
+def test_latest_results_orders_by_the_stamp_in_the_name(tmp_path):
+    make_results_tree(tmp_path, [
+        "vm/20261123T123017Z-seed",
+        "vm/20261123T123320Z-seed-nodelay",
+        "box/20250101T000000Z-seed",
+        "box/20261201T000000Z-seed",
+    ])
+    (tmp_path / "vm/20270101T000000Z-seed").mkdir()  # no runs.csv: a run still going
+    assert latest_results(tmp_path) == tmp_path / "box/20261201T000000Z-seed"
+    assert latest_results(tmp_path, host="vm") == tmp_path / "vm/20261123T123320Z-seed-nodelay"
+    assert latest_results(tmp_path, scenario="seed", host="vm") == tmp_path / "vm/20261123T123017Z-seed"
+    assert latest_results(str(tmp_path), scenario="seed-nodelay") == tmp_path / "vm/20261123T123320Z-seed-nodelay"
+
+
+def test_latest_results_none_found(tmp_path):
+    make_results_tree(tmp_path, ["vm/20261123T123017Z-seed"])
+    with pytest.raises(ResultsError, match="no results directory for scenario 'sweep'"):
+        latest_results(tmp_path, scenario="sweep")
+    with pytest.raises(ResultsError, match="no results directory"):
+        latest_results(tmp_path, host="elsewhere")
+    with pytest.raises(ResultsError):
+        latest_results(tmp_path / "missing")
