@@ -127,7 +127,11 @@ std::optional<ThreadTimes> read_thread(pid_t pid, pid_t tid) {
     const auto voluntary = status_value(*status_text, "voluntary_ctxt_switches");
     const auto involuntary = status_value(*status_text, "nonvoluntary_ctxt_switches");
     if (!stat || !voluntary || !involuntary) return std::nullopt;
-    return ThreadTimes{stat->utime, stat->stime, *voluntary, *involuntary};
+    // schedstat: "<ns on CPU> <ns waiting> <timeslices>" (CONFIG_SCHED_INFO).
+    std::uint64_t runtime_ns = 0;
+    if (const auto schedstat = read_proc(dir + "/schedstat"))
+        runtime_ns = parse_number<std::uint64_t>(schedstat->substr(0, schedstat->find(' '))).value_or(0);
+    return ThreadTimes{stat->utime, stat->stime, *voluntary, *involuntary, runtime_ns};
 }
 
 // Adds the process's threads and memory; false when it is already gone.
@@ -152,21 +156,23 @@ bool add_process(pid_t pid, TreeSnapshot& snapshot) {
 
 ThreadTimes operator+(const ThreadTimes& a, const ThreadTimes& b) {
     return {a.user_ticks + b.user_ticks, a.system_ticks + b.system_ticks, a.voluntary + b.voluntary,
-            a.involuntary + b.involuntary};
+            a.involuntary + b.involuntary, a.runtime_ns + b.runtime_ns};
 }
 
 std::uint64_t increase(std::uint64_t from, std::uint64_t to) { return to > from ? to - from : 0; }
 
 ThreadTimes increase(const ThreadTimes& from, const ThreadTimes& to) {
     return {increase(from.user_ticks, to.user_ticks), increase(from.system_ticks, to.system_ticks),
-            increase(from.voluntary, to.voluntary), increase(from.involuntary, to.involuntary)};
+            increase(from.voluntary, to.voluntary), increase(from.involuntary, to.involuntary),
+            increase(from.runtime_ns, to.runtime_ns)};
 }
 
 // Counters only grow while a thread lives, so going down means its id now
 // belongs to a new thread.
 bool went_down(const ThreadTimes& before, const ThreadTimes& now) {
     return now.user_ticks < before.user_ticks || now.system_ticks < before.system_ticks ||
-           now.voluntary < before.voluntary || now.involuntary < before.involuntary;
+           now.voluntary < before.voluntary || now.involuntary < before.involuntary ||
+           now.runtime_ns < before.runtime_ns;
 }
 
 double ticks_per_second() {
@@ -231,6 +237,7 @@ ProcessUsage UsageAccumulator::result() const {
         const double hz = ticks_per_second();
         usage.user_s = static_cast<double>(total.user_ticks) / hz;
         usage.system_s = static_cast<double>(total.system_ticks) / hz;
+        usage.runtime_s = static_cast<double>(total.runtime_ns) / 1e9;
     }
     usage.voluntary_switches = total.voluntary;
     usage.involuntary_switches = total.involuntary;

@@ -21,6 +21,7 @@ namespace pb::harness {
 struct ThreadTimes {
     std::uint64_t user_ticks = 0, system_ticks = 0; // clock ticks (sysconf(_SC_CLK_TCK))
     std::uint64_t voluntary = 0, involuntary = 0;   // context switches
+    std::uint64_t runtime_ns = 0;                   // on-CPU time from schedstat (0 if unavailable)
 };
 
 struct TreeSnapshot {

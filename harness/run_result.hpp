@@ -34,12 +34,16 @@ struct WrkReport {
 // CPU, memory and scheduling of a set of processes over the measured window,
 // from /proc (process_usage.cpp).
 struct ProcessUsage {
-    double user_s = 0, system_s = 0;     // CPU time spent inside the window
+    double user_s = 0, system_s = 0;     // CPU time inside the window, from stat's tick counts
+    // The same CPU time from schedstat, in nanoseconds of the scheduler's own
+    // accounting: exact where the tick counts are not (a process that runs
+    // 20 us at a time is charged a whole tick, or none). 0: unavailable.
+    double runtime_s = 0;
     double peak_rss_mib = 0;             // largest sum of VmRSS seen over the processes
     std::uint64_t voluntary_switches = 0, involuntary_switches = 0; // all threads, inside the window
     int processes = 0, threads = 0;      // most seen at once
 
-    double cpu_s() const { return user_s + system_s; }
+    double cpu_s() const { return runtime_s > 0 ? runtime_s : user_s + system_s; }
 };
 
 // One row of a server's --stats CSV (counters.hpp), as a delta over the

@@ -53,6 +53,18 @@ TEST(ProcessUsageAccumulator, CountsIncreasesFromTheBaseline) {
     EXPECT_EQ(usage.threads, 2);
 }
 
+// schedstat's nanoseconds, when present, are the CPU time: tick counts
+// charge a process that runs 20 us at a time a whole tick or nothing.
+TEST(ProcessUsageAccumulator, SchedstatRuntimeIsTheCpuTime) {
+    UsageAccumulator acc;
+    acc.add(snapshot({{10, {100, 50, 7, 3, 1'000'000}}, {11, {20, 10, 1, 1, 500'000}}}, 5.0, 1));
+    acc.add(snapshot({{10, {100, 50, 9, 3, 1'250'000}}, {11, {20, 10, 2, 1, 600'000}}}, 5.0, 1));
+    const auto usage = acc.result();
+    EXPECT_DOUBLE_EQ(usage.runtime_s, 350'000 / 1e9);
+    EXPECT_DOUBLE_EQ(usage.cpu_s(), 350'000 / 1e9) << "no tick moved, yet the threads ran";
+    EXPECT_DOUBLE_EQ(usage.user_s + usage.system_s, 0);
+}
+
 TEST(ProcessUsageAccumulator, ThreadBornLaterCountsFromZero) {
     UsageAccumulator acc;
     acc.add(snapshot({{10, {100, 0, 0, 0}}}, 1, 1));
@@ -167,6 +179,7 @@ TEST(ProcessUsageSnapshot, UserTicksOfABurningChildGrow) {
     // 300 ms is 30 ticks at 100 Hz; the user/system split is sampled, so allow slack.
     EXPECT_GE(now.user_ticks + now.system_ticks, before_ticks + static_cast<std::uint64_t>(0.2 * hz()));
     EXPECT_GT(now.user_ticks, before_ticks);
+    EXPECT_GE(now.runtime_ns, 250'000'000u) << "schedstat: at least most of the 300 ms burnt";
 }
 
 TEST(ProcessUsageSnapshot, SeesEveryThreadOfThisProcess) {

@@ -94,6 +94,27 @@ TEST_P(Supervisor, AllChildrenKilledAtOnceAreReplaced) {
     EXPECT_TRUE(server().running());
 }
 
+// A crash loop must not go on for ever: more than 10 deaths within 10 s
+// stop the server with a non-zero status and a message, leaving no child.
+TEST_P(Supervisor, CrashLoopStopsTheServer) {
+    ASSERT_NO_FATAL_FAILURE(start());
+    std::vector<pid_t> killed;
+    const auto deadline = Clock::now() + 8000ms;
+    while (Clock::now() < deadline && !server().wait_exit(0ms)) {
+        for (pid_t child : server().children()) {
+            if (std::find(killed.begin(), killed.end(), child) == killed.end() && kill(child, SIGKILL) == 0)
+                killed.push_back(child);
+        }
+        std::this_thread::sleep_for(20ms);
+    }
+    std::optional<int> status = server().wait_exit(8000ms);
+    ASSERT_TRUE(status.has_value()) << "still running after " << killed.size() << " child deaths\n" << server().describe();
+    EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) != 0) << describe_wait_status(*status);
+    EXPECT_GE(killed.size(), 11u);
+    EXPECT_NE(server().stderr_text().find("died within"), std::string::npos) << server().stderr_text();
+    for (pid_t child : killed) EXPECT_FALSE(is_alive(child)) << "child " << child << " outlived the master";
+}
+
 TEST_P(Supervisor, ChildrenDieWithKilledMaster) {
     ASSERT_NO_FATAL_FAILURE(start());
     std::vector<pid_t> children = server().children();
