@@ -141,7 +141,9 @@ void ChildProcess::signal(int signo) const {
 
 void ChildProcess::kill_group() {
     if (pid_ <= 0) return;
-    ::kill(-pid_, SIGKILL);
+    // While the leader is unreaped its ID cannot be reused; afterwards only
+    // signal a group that still has members.
+    if (!exited() || ::kill(-pid_, 0) == 0) ::kill(-pid_, SIGKILL);
     if (!exited()) {
         ::kill(pid_, SIGKILL);
         int status = 0;

@@ -148,8 +148,9 @@ bool RunningServer::stop(milliseconds timeout) {
         killed = true;
     }
     // The forking servers' children die with the master (PR_SET_PDEATHSIG);
-    // this catches anything else that stayed in the group.
-    ::kill(-process_.pid(), SIGKILL);
+    // this catches anything else that stayed in the group, and only while
+    // the group still has a member (an empty group's ID could be reused).
+    if (::kill(-process_.pid(), 0) == 0) ::kill(-process_.pid(), SIGKILL);
     if (!killed && process_.wait_status() && *process_.wait_status() != 0)
         throw std::runtime_error(fmt::format("server {}; stderr: {}", describe_wait_status(*process_.wait_status()),
                                              tail_of_file(launch_.stderr_file)));

@@ -158,13 +158,14 @@ void Worker::serve(int fd) {
             auto timeout = idle ? config_.idle_timeout : config_.header_timeout;
             auto deadline = timeout > std::chrono::nanoseconds::zero() ? started + timeout : Clock::time_point::max();
             if (!read_more(fd, deadline, idle)) break;
+            if (idle) started = Clock::now(); // the header clock starts at a request's first bytes
             continue;
         }
         if (reply->waits) sleep_through(config_.handler.delay);
         if (stop_requested) reply->keep_alive = false;
         std::size_t size = format_response(*reply, date_.now(), out_);
-        counters_.count_response(reply->status);
         if (!send_all(fd, out_, size, counters_)) break;
+        counters_.count_response(reply->status); // only what reached the socket counts
         if (!reply->keep_alive) return linger_close(fd);
         started = Clock::now();
     }

@@ -58,6 +58,8 @@ struct Connection : DelayLink {
     std::size_t out_sent = 0;
     bool read_blocked = false;     // stopped reading because the buffer was full
     bool peer_eof = false;         // the client shut its side: answer what it sent, then close
+    bool peer_shut = false;        // EPOLLRDHUP seen: read until recv returns 0 to find the end
+    Status sending = Status::ok;   // the status of the response in `out`, counted once it is sent
     bool lingering = false;        // last response sent, write side shut, reading until EOF
     bool close_after_write = false;
     CoarseClock::time_point since; // accepted, request started, response sent or linger began
@@ -259,7 +261,7 @@ Connection& Worker::open_connection(int fd) {
     c.fd.reset(fd);
     c.session.reset();
     c.out_size = c.out_sent = 0;
-    c.read_blocked = c.peer_eof = c.lingering = c.close_after_write = false;
+    c.read_blocked = c.peer_eof = c.peer_shut = c.lingering = c.close_after_write = false;
     c.since = coarse_now();
     c.index = open_.size();
     open_.push_back(&c);
@@ -304,6 +306,7 @@ void Worker::accept_all() {
 void Worker::on_connection_event(Connection& c, std::uint32_t events) {
     if (!c.fd) return; // closed earlier in this batch of events
     if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
+        if (events & (EPOLLRDHUP | EPOLLHUP)) c.peer_shut = true;
         if (read_some(c) == ReadResult::failed) return close(c);
     }
     if (c.lingering) {
@@ -329,7 +332,10 @@ Worker::ReadResult Worker::read_some(Connection& c) {
         if (n > 0) {
             counters_.bytes_in += static_cast<std::uint64_t>(n);
             if (!c.lingering) c.session.received(static_cast<std::size_t>(n));
-            if (static_cast<std::size_t>(n) < space.size()) return ReadResult::ok; // drained for now
+            // A short read drained the socket for now, unless the peer shut
+            // its side: then read on to the 0 that marks the end, since no
+            // further edge will come.
+            if (static_cast<std::size_t>(n) < space.size() && !c.peer_shut) return ReadResult::ok;
             continue;
         }
         if (n == 0) {
@@ -350,6 +356,7 @@ void Worker::advance(Connection& c) {
             if (read_some(c) == ReadResult::failed) return close(c);
         }
         std::optional<Reply> reply = c.session.next_reply(config_.handler, counters_);
+        if (!reply && c.read_blocked) continue; // a discarded body freed the buffer: read the rest
         if (!reply) {
             // A client that shut its side after its last request has been
             // answered; an idle one that closed is simply gone.
@@ -372,7 +379,7 @@ bool Worker::send_reply(Connection& c, const Reply& reply) {
     c.out_size = format_response(reply, date_.now(), c.out);
     c.out_sent = 0;
     c.close_after_write = !reply.keep_alive;
-    counters_.count_response(reply.status);
+    c.sending = reply.status;
     return flush(c);
 }
 
@@ -392,6 +399,7 @@ bool Worker::flush(Connection& c) {
             return false;
         }
     }
+    counters_.count_response(c.sending); // only responses that reached the socket count
     c.out_size = c.out_sent = 0;
     c.since = coarse_now();
     if (c.close_after_write) {

@@ -98,6 +98,21 @@ TEST_P(ErrorHandling, ClientDisconnectingWhileRequestWaitsDoesNotHurt) {
     expect_same_health(before);
 }
 
+// The header timeout runs from a request's first byte, not from the start
+// of the idle time before it: a keep-alive connection idle for longer than
+// the header timeout still gets its next request, sent in two pieces.
+TEST_P(ErrorHandling, HeaderTimeoutStartsAtTheRequestsFirstByte) {
+    ASSERT_NO_FATAL_FAILURE(start({"--delay", "10ms", "--header-timeout", "500ms", "--idle-timeout", "10s"}));
+    HttpClient client(port());
+    ASSERT_TRUE(client.connected()) << client.error();
+    std::this_thread::sleep_for(800ms); // idle, longer than the header timeout
+    ASSERT_TRUE(client.send("GET / HTTP/1.1\r\nHost: loc")) << client.error();
+    std::this_thread::sleep_for(100ms);
+    ASSERT_TRUE(client.send("alhost\r\n\r\n")) << client.error();
+    ReadResult result = client.read_response(false, 3000ms);
+    EXPECT_EQ(result.status(), 200) << "a request begun 100 ms ago is within the 500 ms header timeout: " << result;
+}
+
 TEST_P(ErrorHandling, HeaderTimeoutClosesSlowClient) {
     ASSERT_NO_FATAL_FAILURE(start({"--delay", "10ms", "--header-timeout", "300ms"}));
     Health before = health();

@@ -209,6 +209,21 @@ TEST_P(HttpBehaviour, RequestSentByteByByteIsAnswered) {
     ASSERT_NO_FATAL_FAILURE(expect_hello(client.read_response(), "byte-by-byte request"));
 }
 
+// A body larger than the server's buffer, all sent at once, after which the
+// client only waits: the server must read the rest by itself (no further
+// readiness event will come) and answer both requests promptly.
+TEST_P(HttpBehaviour, BodyLargerThanTheBufferIsSkippedWithoutStalling) {
+    ASSERT_NO_FATAL_FAILURE(start());
+    HttpClient client(port());
+    ASSERT_TRUE(client.connected()) << client.error();
+    const std::string body(40'000, 'x');
+    ASSERT_TRUE(client.send("GET /a HTTP/1.1\r\nHost: localhost\r\nContent-Length: 40000\r\n\r\n" + body +
+                            "GET /b HTTP/1.1\r\nHost: localhost\r\n\r\n"))
+        << client.error();
+    ASSERT_NO_FATAL_FAILURE(expect_hello(client.read_response(false, 3000ms), "request with a 40 kB body"));
+    ASSERT_NO_FATAL_FAILURE(expect_hello(client.read_response(false, 3000ms), "request after the body"));
+}
+
 TEST_P(HttpBehaviour, RequestBodyIsSkippedAndNextRequestServed) {
     ASSERT_NO_FATAL_FAILURE(start());
     HttpClient client(port());
