@@ -25,7 +25,7 @@ SCENARIO    ?= scenarios/seed.toml
 RESULTS     ?= results
 BENCH_ARGS  ?=
 
-.PHONY: all deps configure build test test-cpp test-python test-sanitize micro bench plots reproduce compare clean
+.PHONY: all deps configure build test test-cpp test-python test-sanitize micro bench plots reproduce compare peers clean
 
 all: build
 
@@ -95,6 +95,25 @@ reproduce: configure
 # make compare A=results/<hostA>/<run> B=results/<hostB>/<run>
 compare: deps
 	MPLBACKEND=Agg $(PYTHON) -m plots.compare $(A) $(B)
+
+# The well-known implementations measured beside ours (issue: peers). Built
+# offline from Debian's Go packages, in GOPATH mode: no module proxy.
+PEER_PACKAGES := golang-go golang-github-valyala-fasthttp-dev
+GO_ENV := env -u GOFLAGS GO111MODULE=off GOPROXY=off GOPATH=/usr/share/gocode:$(abspath $(BUILD_DIR))/gopath \
+          GOCACHE=$(abspath $(BUILD_DIR))/gopath/cache
+
+peers:
+	@missing=""; \
+	for p in $(PEER_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "make peers: installing$$missing"; \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+	mkdir -p $(BUILD_DIR)/peers $(BUILD_DIR)/gopath
+	$(GO_ENV) go build -o $(BUILD_DIR)/peers/fasthttp-peer ./peers/fasthttp/main.go
 
 clean:
 	rm -rf $(BUILD_DIR) $(SANITIZE_DIR)
