@@ -29,16 +29,21 @@ BENCH_ARGS  ?=
 
 all: build
 
-deps:
+# $(call apt_install,PACKAGES): installs those not installed yet.
+define apt_install
 	@missing=""; \
-	for p in $(APT_PACKAGES); do \
+	for p in $(1); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
-	  echo "make deps: installing$$missing"; \
+	  echo "make $@: installing$$missing"; \
 	  $(SUDO) apt-get update -qq && \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
+endef
+
+deps:
+	$(call apt_install,$(APT_PACKAGES))
 
 $(BUILD_DIR)/CMakeCache.txt: | deps
 	cmake -S . -B $(BUILD_DIR) $(CMAKE_FLAGS)
@@ -103,15 +108,7 @@ GO_ENV := env -u GOFLAGS GO111MODULE=off GOPROXY=off GOPATH=/usr/share/gocode:$(
           GOCACHE=$(abspath $(BUILD_DIR))/gopath/cache
 
 peers:
-	@missing=""; \
-	for p in $(PEER_PACKAGES); do \
-	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
-	done; \
-	if [ -n "$$missing" ]; then \
-	  echo "make peers: installing$$missing"; \
-	  $(SUDO) apt-get update -qq && \
-	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
-	fi
+	$(call apt_install,$(PEER_PACKAGES))
 	mkdir -p $(BUILD_DIR)/peers $(BUILD_DIR)/gopath
 	$(GO_ENV) go build -o $(BUILD_DIR)/peers/fasthttp-peer ./peers/fasthttp/main.go
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/shared_memory.hpp"
+#include "support/temp_dir.hpp"
 
 namespace {
 
@@ -20,22 +21,7 @@ using pb::WorkerCounters;
 static_assert(sizeof(WorkerCounters) % 64 == 0);
 static_assert(alignof(WorkerCounters) == 64);
 
-class TempDir {
-public:
-    TempDir() {
-        std::string name = testing::TempDir() + "counters_test.XXXXXX";
-        if (mkdtemp(name.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-        path_ = name;
-    }
-    ~TempDir() {
-        std::error_code ignored;
-        std::filesystem::remove_all(path_, ignored);
-    }
-    const std::filesystem::path& path() const { return path_; }
-
-private:
-    std::filesystem::path path_;
-};
+using test_support::TempDir;
 
 std::vector<std::string> read_lines(const std::filesystem::path& path) {
     std::ifstream in(path);

@@ -16,6 +16,7 @@
 
 #include "harness/child_process.hpp"
 #include "harness/preflight.hpp"
+#include "support/temp_dir.hpp"
 
 namespace pb::harness {
 namespace {
@@ -23,21 +24,7 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-class TempDir {
-public:
-    TempDir() {
-        std::string pattern = (fs::temp_directory_path() / "harness-e2e-XXXXXX").string();
-        path_ = mkdtemp(pattern.data());
-    }
-    ~TempDir() {
-        std::error_code ignored;
-        fs::remove_all(path_, ignored);
-    }
-    const fs::path& path() const { return path_; }
-
-private:
-    fs::path path_;
-};
+using test_support::TempDir;
 
 std::string read_file(const fs::path& file) {
     std::ifstream in(file);

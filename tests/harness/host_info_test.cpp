@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <string>
+#include "support/temp_dir.hpp"
 
 namespace {
 
@@ -73,22 +74,7 @@ TEST(HostInfoToolchain, HasCompilerBuildAndLibraries) {
     EXPECT_TRUE(string_or_null(libraries["tomlplusplus"]));
 }
 
-class TempDir {
-public:
-    TempDir() {
-        std::string pattern = (std::filesystem::temp_directory_path() / "host-info-XXXXXX").string();
-        if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-        path_ = pattern;
-    }
-    ~TempDir() {
-        std::error_code ignored;
-        std::filesystem::remove_all(path_, ignored);
-    }
-    const std::filesystem::path& path() const { return path_; }
-
-private:
-    std::filesystem::path path_;
-};
+using test_support::TempDir;
 
 TEST(HostInfoGit, NotARepositoryGivesNulls) {
     TempDir dir;
