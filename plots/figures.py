@@ -280,42 +280,49 @@ def _draw_spectra(ax, results: Results, connections: int, linestyle: str = "-",
     return handles, highest, values
 
 
-def latency_spectrum(results: Results, out_dir: Path) -> list[Path]:
-    """Latency by percentile on a nines axis, so the tail (99.9 %, 99.99 %) is not a vertical wall."""
+def _latency_panels(results: Results, out_dir: Path, draw_panel, title: str, name: str) -> list[Path]:
+    """One panel per connection count; draw_panel(ax, connections) returns False when it had nothing."""
     counts = tables.connection_counts(results.ok_runs())
     if results.latency.empty or not counts:
         return []
     fig = _figure(*_grid_size(len(counts), 6.5, 4.2))
     drew = False
     for ax, connections in zip(_panel_grid(fig, len(counts)), counts):
-        handles, highest, values = _draw_spectra(ax, results, connections)
-        if not handles:
+        if not draw_panel(ax, connections):
             ax.set_visible(False)
             continue
         drew = True
-        _nines_axis(ax, highest)
-        _use_log_latency(ax, values)
-        ax.set_ylabel("latency (ms)")
         ax.grid(alpha=0.3)
         if len(counts) > 1:
             ax.set_title(f"{connections:,} connections", fontsize="medium")
+    if not drew:
+        return []
+    fig.suptitle(_title(results, title))
+    return _save(fig, out_dir, name)
+
+
+def latency_spectrum(results: Results, out_dir: Path) -> list[Path]:
+    """Latency by percentile on a nines axis, so the tail (99.9 %, 99.99 %) is not a vertical wall."""
+
+    def draw(ax, connections) -> bool:
+        handles, highest, values = _draw_spectra(ax, results, connections)
+        if not handles:
+            return False
+        _nines_axis(ax, highest)
+        _use_log_latency(ax, values)
+        ax.set_ylabel("latency (ms)")
         handles.append(Line2D([], [], color="0.5", alpha=0.4, linewidth=0.8, label="each repetition"))
         ax.legend(handles=handles, loc="upper left", fontsize="small", title="median of repetitions",
                   title_fontsize="small")
-    if not drew:
-        return []
-    fig.suptitle(_title(results, "Latency percentile spectrum"))
-    return _save(fig, out_dir, "latency-spectrum")
+        return True
+
+    return _latency_panels(results, out_dir, draw, "Latency percentile spectrum", "latency-spectrum")
 
 
 def latency_cdf(results: Results, out_dir: Path) -> list[Path]:
     """The same spectrum read the other way: what fraction of requests finished within x ms."""
-    counts = tables.connection_counts(results.ok_runs())
-    if results.latency.empty or not counts:
-        return []
-    fig = _figure(*_grid_size(len(counts), 6.5, 4.2))
-    drew = False
-    for ax, connections in zip(_panel_grid(fig, len(counts)), counts):
+
+    def draw(ax, connections) -> bool:
         values = []
         for server in tables.servers(_ok(results, connections=connections)):
             spectra = _spectra(results, server, connections)
@@ -325,23 +332,17 @@ def latency_cdf(results: Results, out_dir: Path) -> list[Path]:
             ax.plot(latency, spectra.index / 100, color=color_for(server), linewidth=2, label=server)
             values += list(latency)
         if not values:
-            ax.set_visible(False)
-            continue
-        drew = True
+            return False
         if _spans_decades(values):
             ax.set_xscale("log")
             _log_axis(ax.xaxis)
         ax.set_ylim(0, 1.02)
         ax.set_xlabel("latency (ms)")
         ax.set_ylabel("fraction of requests")
-        ax.grid(alpha=0.3)
-        if len(counts) > 1:
-            ax.set_title(f"{connections:,} connections", fontsize="medium")
         ax.legend(loc="lower right", fontsize="small", title="median of repetitions", title_fontsize="small")
-    if not drew:
-        return []
-    fig.suptitle(_title(results, "Latency CDF"))
-    return _save(fig, out_dir, "latency-cdf")
+        return True
+
+    return _latency_panels(results, out_dir, draw, "Latency CDF", "latency-cdf")
 
 
 # ---- fairness ---------------------------------------------------------------
