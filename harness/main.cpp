@@ -4,11 +4,16 @@
 #include <csignal>
 #include <fmt/chrono.h>
 #include <fmt/format.h>
+#include <cstdio>
+#include <cstring>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <unistd.h>
 
 #include "affinity.hpp"
+#include "peer_definition.hpp"
+#include "peer_launcher.hpp"
 #include "core/units.hpp"
 #include "host_info.hpp"
 #include "preflight.hpp"
@@ -44,6 +49,7 @@ struct Options {
     bool dry_run = false;
     std::filesystem::path build_dir; // empty: the build tree this binary is in
     std::filesystem::path wrk_script;
+    std::filesystem::path peers_dir; // empty: the source tree's peers/
 };
 
 std::filesystem::path default_build_dir() {
@@ -55,6 +61,48 @@ std::filesystem::path default_build_dir() {
 std::filesystem::path default_wrk_script() {
     std::filesystem::path in_source = std::filesystem::path(PREFORK_BENCH_SOURCE_DIR) / "harness/wrk/report.lua";
     return std::filesystem::exists(in_source) ? in_source : std::filesystem::path("harness/wrk/report.lua");
+}
+
+std::filesystem::path default_peers_dir() {
+    std::filesystem::path in_source = std::filesystem::path(PREFORK_BENCH_SOURCE_DIR) / "peers";
+    return std::filesystem::exists(in_source) ? in_source : std::filesystem::path("peers");
+}
+
+// The scenario's peers, read once; each must exist before any run starts.
+std::map<std::string, PeerDefinition> load_peers(const Scenario& scenario, const std::filesystem::path& peers_dir) {
+    std::map<std::string, PeerDefinition> peers;
+    for (const ServerSpec& server : scenario.servers)
+        if (server.kind == ServerKind::peer && !peers.count(server.model))
+            peers.emplace(server.model, load_peer(find_peer_file(peers_dir, server.model)));
+    return peers;
+}
+
+// The Debian version of each package a peer comes from, for meta.json.
+std::string package_version(const std::string& package) {
+    std::string command = "dpkg-query -W -f='${Version}' " + package + " 2>/dev/null";
+    std::string version;
+    if (FILE* pipe = popen(command.c_str(), "r")) {
+        char buffer[256];
+        while (std::fgets(buffer, sizeof buffer, pipe)) version += buffer;
+        pclose(pipe);
+    }
+    return version.empty() ? "not installed" : version;
+}
+
+nlohmann::json peer_facts(const std::map<std::string, PeerDefinition>& peers) {
+    nlohmann::json facts = nlohmann::json::object();
+    for (const auto& [name, peer] : peers) {
+        nlohmann::json packages = nlohmann::json::object();
+        for (const std::string& package : peer.packages) packages[package] = package_version(package);
+        // Relative to the source tree, so that the file names the commit's copy.
+        std::filesystem::path file = peer.file.lexically_relative(PREFORK_BENCH_SOURCE_DIR);
+        if (file.empty() || *file.begin() == "..") file = peer.file;
+        const char* signal = sigabbrev_np(peer.stop_signal);
+        facts[name] = {{"file", file.string()}, {"model", peer.model}, {"description", peer.description},
+                       {"stop_signal", signal ? std::string("SIG") + signal : std::to_string(peer.stop_signal)},
+                       {"packages", packages}};
+    }
+    return facts;
 }
 
 std::string utc_stamp(std::chrono::system_clock::time_point when, const char* format) {
@@ -102,8 +150,10 @@ void print_plan(const RunContext& context, const std::vector<PlannedRun>& plan) 
                context.pinning.describe());
     for (const PlannedRun& run : plan) {
         const ServerSpec& server = scenario.servers[run.server];
-        fmt::print("run {:>3}: {} c={} rep {}\n  server: {} --listen 127.0.0.1:0 --stats FILE\n  wrk:    {}\n", run.id,
-                   server.label, run.connections, run.repetition, join_command(server_command(context, server)),
+        const bool peer = server.kind == ServerKind::peer;
+        fmt::print("run {:>3}: {} c={} rep {}\n  {}: {}{}\n  wrk:    {}\n", run.id, server.label, run.connections,
+                   run.repetition, peer ? "peer  " : "server", join_command(server_command(context, server)),
+                   peer ? "" : " --listen 127.0.0.1:0 --stats FILE",
                    join_command(wrk_command(context, run.connections, scenario.wrk.duration, 0)));
     }
 }
@@ -140,6 +190,8 @@ int run_scenario(const Options& options) {
     auto pin_mode = parse_pin_mode(scenario.pin);
     context.pinning = plan_pinning(pin_mode.value_or(PinMode::none), allowed_cpus());
     context.wrk_path = "wrk";
+    context.peers = load_peers(scenario, options.peers_dir.empty() ? default_peers_dir() : options.peers_dir);
+    context.run_marker = fmt::format("PREFORK_BENCH_RUN={}", getpid());
     if (options.dry_run) {
         print_plan(context, plan);
         return 0;
@@ -151,6 +203,7 @@ int run_scenario(const Options& options) {
     for (const std::string& warning : preflight_warnings(preflight, max_connections)) fmt::print("warning: {}\n", warning);
     if (!std::filesystem::exists(context.wrk_script))
         throw std::runtime_error("wrk script not found: " + context.wrk_script.string());
+    for (const auto& [name, peer] : context.peers) check_peer_installed(peer, context.build_dir);
 
     const auto started = std::chrono::system_clock::now();
     const std::filesystem::path dir =
@@ -167,6 +220,7 @@ int run_scenario(const Options& options) {
         {"git", git_facts(PREFORK_BENCH_SOURCE_DIR)},
         {"pinning", {{"mode", scenario.pin}, {"description", context.pinning.describe()},
                      {"note", "wrk and the server share this machine; with split pinning they run on disjoint CPUs"}}},
+        {"peers", peer_facts(context.peers)},
         {"harness_command", join_command({"prefork-bench", "run", options.scenario.string()})},
         {"started_utc", utc_stamp(started, "{:%Y-%m-%dT%H:%M:%SZ}")},
     };
@@ -239,6 +293,7 @@ int main(int argc, char** argv) {
     run->add_flag("--dry-run", options.dry_run, "Print the runs and their exact commands; run nothing");
     run->add_option("--build-dir", options.build_dir, "Build tree with the server binaries (default: this binary's)");
     run->add_option("--wrk-script", options.wrk_script, "The Lua report script (default: harness/wrk/report.lua)");
+    run->add_option("--peers-dir", options.peers_dir, "Peer definitions, <dir>/*/<name>.toml (default: the source tree's peers/)");
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& error) {

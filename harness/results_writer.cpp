@@ -97,6 +97,7 @@ struct RunColumn {
 const RunColumn run_columns[] = {
     {"run_id", [](const RunResult& r, const Measured&) { return fmt::format("{}", r.id); }},
     {"server", [](const RunResult& r, const Measured&) { return r.server; }},
+    {"kind", [](const RunResult& r, const Measured&) { return r.kind; }},
     {"model", [](const RunResult& r, const Measured&) { return r.model; }},
     {"flags", [](const RunResult& r, const Measured&) { return r.flags; }},
     {"repetition", [](const RunResult& r, const Measured&) { return fmt::format("{}", r.repetition); }},

@@ -69,7 +69,8 @@ struct RunResult {
     // What was run (run_plan.cpp, runner.cpp).
     int id = 0;
     std::string server;        // the scenario's label for the server
-    std::string model;         // prefork-epoll, threadpool, accept-mutex-fork
+    std::string kind = "ours"; // "ours" or "peer"
+    std::string model;         // ours: prefork-epoll, threadpool, accept-mutex-fork; a peer: its name
     std::string flags;         // the server's extra flags, space separated
     int repetition = 0;        // 1-based
     int connections = 0;

@@ -1,10 +1,14 @@
 #include "runner.hpp"
 
 #include <fmt/format.h>
+#include <memory>
 #include <thread>
+#include <unistd.h>
 
 #include "core/units.hpp"
+#include "health_check.hpp"
 #include "listen_queue.hpp"
+#include "peer_launcher.hpp"
 #include "process_usage.hpp"
 #include "server_launcher.hpp"
 #include "stats_csv.hpp"
@@ -16,6 +20,12 @@ namespace {
 using std::chrono::milliseconds;
 
 constexpr milliseconds sample_interval{100};
+
+// The worker count our servers default to, given to peers as @workers@.
+int online_cpus() {
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? static_cast<int>(n) : 1;
+}
 
 // wrk counts whole seconds.
 std::string wrk_seconds(std::chrono::nanoseconds duration) {
@@ -29,13 +39,38 @@ public:
 };
 
 struct Files {
-    std::filesystem::path stats, server_stderr, warmup_out, wrk_out, wrk_report, wrk_stderr;
+    std::filesystem::path stats, server_stdout, server_stderr, peer_dir, warmup_out, wrk_out, wrk_report, wrk_stderr;
 };
 
 Files files_for(const RunContext& context, int id) {
     auto at = [&](const char* what) { return context.raw_dir / fmt::format("run-{:03}-{}", id, what); };
-    return {at("stats.csv"), at("server-stderr.txt"), at("warmup-stdout.txt"), at("wrk-stdout.txt"),
-            at("wrk-report.json"), at("wrk-stderr.txt")};
+    return {at("stats.csv"),         at("server-stdout.txt"), at("server-stderr.txt"), at("peer"),
+            at("warmup-stdout.txt"), at("wrk-stdout.txt"),    at("wrk-report.json"),   at("wrk-stderr.txt")};
+}
+
+std::string run_marker(const RunContext& context, int id) { return fmt::format("{}.{}", context.run_marker, id); }
+
+std::unique_ptr<LaunchedServer> launch(const RunContext& context, const ServerSpec& spec, const Files& files, int id) {
+    if (spec.kind == ServerKind::peer) {
+        PeerLaunch peer;
+        peer.peer = context.peers.at(spec.model);
+        peer.placeholders.dir = files.peer_dir;
+        peer.placeholders.build_dir = context.build_dir;
+        peer.placeholders.delay = context.scenario->delay;
+        peer.placeholders.workers = online_cpus();
+        peer.cpus = context.pinning.server_cpus;
+        peer.stdout_file = files.server_stdout;
+        peer.stderr_file = files.server_stderr;
+        peer.run_marker = run_marker(context, id);
+        return std::make_unique<RunningPeer>(std::move(peer));
+    }
+    ServerLaunch ours;
+    ours.argv = server_command(context, spec);
+    ours.cpus = context.pinning.server_cpus;
+    ours.stats_file = files.stats;
+    ours.stderr_file = files.server_stderr;
+    ours.run_marker = run_marker(context, id);
+    return std::make_unique<RunningServer>(ours);
 }
 
 // Runs wrk to the end (or the run timeout, or an interrupt).
@@ -66,14 +101,14 @@ ChildSpec wrk_spec(const RunContext& context, std::vector<std::string> argv, con
     return spec;
 }
 
-void measure(const RunContext& context, RunningServer& server, const Files& files, RunResult& result) {
+void measure(const RunContext& context, LaunchedServer& server, const Files& files, RunResult& result) {
     const Scenario& scenario = *context.scenario;
     if (scenario.warmup > std::chrono::nanoseconds::zero()) {
         std::vector<std::string> warmup = wrk_command(context, result.connections, scenario.warmup, server.port());
         ChildProcess wrk(wrk_spec(context, warmup, files.warmup_out, files.wrk_stderr, {}));
         run_wrk(context, wrk, scenario.warmup + std::chrono::seconds(30));
     }
-    std::vector<WorkerRow> baseline = server.counters_now(milliseconds(3000));
+    std::optional<std::vector<WorkerRow>> baseline = server.counters_now(milliseconds(3000));
 
     ListenQueue queue;
     TreeSampler server_sampler(server.pid(), sample_interval, [&] {
@@ -101,13 +136,24 @@ void measure(const RunContext& context, RunningServer& server, const Files& file
     result.wrk = parse_wrk_report(files.wrk_report);
 
     result.server_killed = server.stop(std::chrono::duration_cast<milliseconds>(std::chrono::seconds(10)));
-    if (!result.server_killed) result.workers = subtract(server.final_counters(), baseline);
+    if (!result.server_killed && baseline) result.workers = subtract(server.final_counters(), *baseline);
 }
 
 } // namespace
 
 std::vector<std::string> server_command(const RunContext& context, const ServerSpec& server) {
     const Scenario& scenario = *context.scenario;
+    if (server.kind == ServerKind::peer) {
+        const PeerDefinition& peer = context.peers.at(server.model);
+        PeerPlaceholders placeholders;
+        placeholders.build_dir = context.build_dir;
+        placeholders.delay = scenario.delay;
+        placeholders.workers = online_cpus();
+        TemplateValues values = peer_values(peer, placeholders);
+        values["port"] = "@port@";
+        values["dir"] = "@dir@";
+        return peer_command(peer, values);
+    }
     std::vector<std::string> command = {model_binary(context.build_dir, server.model).string(), "--delay",
                                         format_duration(scenario.delay), "--work", format_duration(scenario.work)};
     command.insert(command.end(), server.flags.begin(), server.flags.end());
@@ -131,6 +177,7 @@ RunResult execute_run(const RunContext& context, const PlannedRun& planned) {
     RunResult result;
     result.id = planned.id;
     result.server = spec.label;
+    result.kind = to_string(spec.kind);
     result.model = spec.model;
     result.flags = fmt::format("{}", fmt::join(spec.flags, " "));
     result.repetition = planned.repetition;
@@ -141,20 +188,15 @@ RunResult execute_run(const RunContext& context, const PlannedRun& planned) {
     result.pinning = context.pinning.describe();
 
     const Files files = files_for(context, planned.id);
-    ServerLaunch launch;
-    launch.argv = server_command(context, spec);
-    launch.cpus = context.pinning.server_cpus;
-    launch.stats_file = files.stats;
-    launch.stderr_file = files.server_stderr;
     try {
-        RunningServer server(launch);
-        result.server_command = server.command();
+        std::unique_ptr<LaunchedServer> server = launch(context, spec, files, planned.id);
+        result.server_command = server->command();
         try {
-            server.health_check(scenario.wrk.headers);
-            measure(context, server, files, result);
+            health_check(server->port(), scenario.wrk.headers);
+            measure(context, *server, files, result);
         } catch (...) {
             try {
-                server.stop(milliseconds(2000));
+                server->stop(milliseconds(2000));
             } catch (const std::exception&) {
                 // the first failure is the one to report
             }
@@ -167,7 +209,13 @@ RunResult execute_run(const RunContext& context, const PlannedRun& planned) {
         result.status = RunStatus::failed;
         result.reason = error.what();
     }
-    if (result.server_command.empty()) result.server_command = launch.argv;
+    if (result.server_command.empty()) {
+        try {
+            result.server_command = server_command(context, spec);
+        } catch (const std::exception&) {
+            // the failure is already recorded
+        }
+    }
     return result;
 }
 

@@ -4,8 +4,10 @@
 // process started here is stopped here, by PID, also on failure and Ctrl-C.
 #include <atomic>
 #include <filesystem>
+#include <map>
 
 #include "affinity.hpp"
+#include "peer_definition.hpp"
 #include "run_plan.hpp"
 #include "run_result.hpp"
 #include "scenario.hpp"
@@ -19,9 +21,13 @@ struct RunContext {
     std::filesystem::path wrk_script;  // harness/wrk/report.lua
     std::filesystem::path raw_dir;     // results/.../raw
     Pinning pinning;
+    std::map<std::string, PeerDefinition> peers; // the scenario's peers by name (peer_definition.hpp)
+    std::string run_marker;            // unique to this harness process; each run adds ".ID"
     const std::atomic<bool>* interrupted = nullptr; // set by SIGINT/SIGTERM
 };
 
+// Ours: the full command but --listen and --stats. A peer: its program and
+// arguments with @port@ and @dir@ left as they are (known only at start).
 std::vector<std::string> server_command(const RunContext& context, const ServerSpec& server);
 std::vector<std::string> wrk_command(const RunContext& context, int connections,
                                      std::chrono::nanoseconds duration, std::uint16_t port);

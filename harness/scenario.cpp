@@ -1,6 +1,7 @@
 #include "scenario.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <fmt/format.h>
 #include <fstream>
 #include <set>
@@ -8,103 +9,12 @@
 #include <toml++/toml.h>
 
 #include "core/units.hpp"
+#include "toml_reader.hpp"
 
 namespace pb::harness {
 namespace {
 
-// Reads one table of the file, checking each key's type and refusing keys it
-// does not know (a typo must not silently fall back to a default).
-class Reader {
-public:
-    Reader(const toml::table& table, std::string prefix, const std::filesystem::path& file)
-        : table_(table), prefix_(std::move(prefix)), file_(file) {}
-
-    [[noreturn]] void fail(std::string_view key, std::string_view expected) const {
-        throw ScenarioError(fmt::format("{}: {}{}: expected {}", file_.string(), prefix_, key, expected));
-    }
-
-    void only(std::initializer_list<std::string_view> keys) const {
-        for (auto&& [key, value] : table_) {
-            (void)value;
-            if (std::find(keys.begin(), keys.end(), key.str()) == keys.end())
-                fail(key.str(), fmt::format("one of the known keys ({})", fmt::join(keys, ", ")));
-        }
-    }
-
-    bool has(std::string_view key) const { return table_.contains(key); }
-
-    std::string string(std::string_view key, std::string fallback) const {
-        if (!has(key)) return fallback;
-        auto value = table_[key].value<std::string>();
-        if (!value) fail(key, "a string");
-        return *value;
-    }
-
-    std::string required_string(std::string_view key) const {
-        if (!has(key)) fail(key, "a string (the key is required)");
-        return string(key, "");
-    }
-
-    int positive_int(std::string_view key, int fallback, std::int64_t limit = 1'000'000) const {
-        if (!has(key)) return fallback;
-        auto value = table_[key].value<std::int64_t>();
-        if (!value || *value < 1 || *value > limit) fail(key, fmt::format("an integer from 1 to {}", limit));
-        return static_cast<int>(*value);
-    }
-
-    std::chrono::nanoseconds duration(std::string_view key, std::chrono::nanoseconds fallback) const {
-        if (!has(key)) return fallback;
-        auto text = table_[key].value<std::string>();
-        if (!text) fail(key, "a duration string such as \"100ms\" or \"15s\"");
-        auto value = parse_duration(*text);
-        if (!value) fail(key, fmt::format("a duration such as \"100ms\" or \"15s\", got \"{}\"", *text));
-        return *value;
-    }
-
-    std::vector<std::string> strings(std::string_view key) const {
-        std::vector<std::string> out;
-        if (!has(key)) return out;
-        const toml::array* array = table_[key].as_array();
-        if (array == nullptr) fail(key, "an array of strings");
-        for (const toml::node& item : *array) {
-            auto value = item.value<std::string>();
-            if (!value) fail(key, "an array of strings");
-            out.push_back(*value);
-        }
-        return out;
-    }
-
-    // An integer or an array of them.
-    std::vector<int> positive_ints(std::string_view key, std::vector<int> fallback) const {
-        if (!has(key)) return fallback;
-        const char* expected = "a positive integer or an array of them";
-        if (auto single = table_[key].value<std::int64_t>()) {
-            if (*single < 1 || *single > 1'000'000) fail(key, expected);
-            return {static_cast<int>(*single)};
-        }
-        const toml::array* array = table_[key].as_array();
-        if (array == nullptr || array->empty()) fail(key, expected);
-        std::vector<int> out;
-        for (const toml::node& item : *array) {
-            auto value = item.value<std::int64_t>();
-            if (!value || *value < 1 || *value > 1'000'000) fail(key, expected);
-            out.push_back(static_cast<int>(*value));
-        }
-        return out;
-    }
-
-    const toml::table* subtable(std::string_view key) const {
-        if (!has(key)) return nullptr;
-        const toml::table* sub = table_[key].as_table();
-        if (sub == nullptr) fail(key, "a table");
-        return sub;
-    }
-
-private:
-    const toml::table& table_;
-    std::string prefix_;
-    const std::filesystem::path& file_;
-};
+using Reader = TomlReader<ScenarioError>;
 
 // The harness owns these flags: they decide the port, the stats file and the
 // wait that the Little's-law bound is computed from.
@@ -117,9 +27,28 @@ void check_server_flags(const Reader& reader, const std::vector<std::string>& fl
     }
 }
 
+// A peer is named by its definition file (peers/<family>/<name>.toml); the
+// file itself is found and read when the scenario runs.
+ServerSpec read_peer(const Reader& reader) {
+    reader.only({"label", "kind", "peer"});
+    ServerSpec server;
+    server.kind = ServerKind::peer;
+    server.model = reader.required_string("peer");
+    bool plain = !server.model.empty() && std::all_of(server.model.begin(), server.model.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+    });
+    if (!plain || server.model.front() == '.')
+        reader.fail("peer", fmt::format("a peer name (letters, digits, - _ .), got \"{}\"", server.model));
+    server.label = reader.string("label", server.model);
+    return server;
+}
+
 ServerSpec read_server(const toml::table& table, std::size_t index, const std::filesystem::path& file) {
     Reader reader(table, fmt::format("server[{}].", index), file);
-    reader.only({"label", "model", "flags"});
+    std::string kind = reader.string("kind", "ours");
+    if (kind == "peer") return read_peer(reader);
+    if (kind != "ours") reader.fail("kind", fmt::format("\"ours\" or \"peer\", got \"{}\"", kind));
+    reader.only({"label", "kind", "model", "flags"});
     ServerSpec server;
     server.model = reader.required_string("model");
     const auto& models = known_models();
@@ -154,6 +83,12 @@ std::vector<std::string> documented_headers() {
     return {"Host: localhost",
             "Accept: text/plain,text/html;q=0.9,application/xhtml+xml;q=0.9,application/xml;q=0.8,*/*;q=0.7",
             "Connection: keep-alive"};
+}
+
+std::string to_string(ServerKind kind) { return kind == ServerKind::peer ? "peer" : "ours"; }
+
+bool Scenario::has_peers() const {
+    return std::any_of(servers.begin(), servers.end(), [](const ServerSpec& s) { return s.kind == ServerKind::peer; });
 }
 
 const std::vector<std::string>& known_models() {
@@ -217,6 +152,9 @@ Scenario parse_scenario(std::string_view text, const std::filesystem::path& file
             Reader(*table, fmt::format("server[{}].", i), file).fail("label", "a label unique in the scenario");
         scenario.servers.push_back(std::move(server));
     }
+    // Peers run their own handler, which can wait but not burn CPU.
+    if (scenario.has_peers() && scenario.work > std::chrono::nanoseconds::zero())
+        reader.fail("handler.work", "\"0\" in a scenario with peers (a peer's handler cannot burn CPU)");
     return scenario;
 }
 

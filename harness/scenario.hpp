@@ -12,11 +12,18 @@ namespace pb::harness {
 
 enum class Order { interleave, grouped };
 
+// Ours are the binaries built here; a peer is a well-known server described
+// by a file in peers/ (peer_definition.hpp), measured the same way.
+enum class ServerKind { ours, peer };
+
 struct ServerSpec {
     std::string label;               // name in tables and plots, unique in the scenario
-    std::string model;               // prefork-epoll, threadpool, accept-mutex-fork
-    std::vector<std::string> flags;  // extra server flags (never --listen, --stats, --delay, --work)
+    ServerKind kind = ServerKind::ours;
+    std::string model;               // ours: prefork-epoll, threadpool, accept-mutex-fork; a peer: its name
+    std::vector<std::string> flags;  // ours: extra server flags (never --listen, --stats, --delay, --work)
 };
+
+std::string to_string(ServerKind kind); // "ours", "peer"
 
 struct WrkSpec {
     int threads = 4;
@@ -41,6 +48,8 @@ struct Scenario {
     Order order = Order::interleave;
     std::string pin = "split";       // "split" or "none"
     std::chrono::nanoseconds run_timeout{0}; // 0: warmup + duration + 60 s
+
+    bool has_peers() const;
 };
 
 // The headers of the documented fasthttp command.

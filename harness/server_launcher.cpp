@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "core/system_error.hpp"
+#include "leftover_processes.hpp"
 #include "stats_csv.hpp"
 
 namespace pb::harness {
@@ -29,6 +30,8 @@ ChildSpec server_spec(const ServerLaunch& launch) {
     spec.argv = full_command(launch);
     spec.cpus = launch.cpus;
     spec.stderr_file = launch.stderr_file;
+    if (auto equals = launch.run_marker.find('='); equals != std::string::npos)
+        spec.env.emplace_back(launch.run_marker.substr(0, equals), launch.run_marker.substr(equals + 1));
     return spec;
 }
 
@@ -42,28 +45,6 @@ std::uint16_t port_of_ready_line(const std::string& line) {
     if (colon == std::string::npos) return 0;
     int port = std::atoi(listen.c_str() + colon + 1);
     return port > 0 && port < 65536 ? static_cast<std::uint16_t>(port) : 0;
-}
-
-pb::Fd connect_loopback(std::uint16_t port) {
-    pb::Fd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    if (!fd) throw_system_error("socket", "health check");
-    timeval timeout{2, 0};
-    setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-    setsockopt(fd.get(), SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(port);
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0)
-        throw_system_error("connect", fmt::format("127.0.0.1:{}", port));
-    return fd;
-}
-
-bool has_header(const std::string& head, std::string_view name) {
-    std::string lower_head = head, lower_name(name);
-    for (char& c : lower_head) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    for (char& c : lower_name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return lower_head.find("\r\n" + lower_name + ":") != std::string::npos;
 }
 
 } // namespace
@@ -94,34 +75,7 @@ RunningServer::RunningServer(const ServerLaunch& launch)
     }
 }
 
-void RunningServer::health_check(const std::vector<std::string>& headers) const {
-    pb::Fd fd = connect_loopback(port_);
-    std::string request = "GET / HTTP/1.1\r\n";
-    for (const std::string& header : headers) request += header + "\r\n";
-    request += "\r\n";
-    if (send(fd.get(), request.data(), request.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(request.size()))
-        throw_system_error("send", "health check request");
-    std::string response;
-    char buffer[4096];
-    std::size_t head_end = std::string::npos;
-    std::size_t body_size = 0;
-    while (head_end == std::string::npos || response.size() < head_end + 4 + body_size) {
-        ssize_t n = recv(fd.get(), buffer, sizeof buffer, 0);
-        if (n <= 0) throw std::runtime_error("health check: the connection ended before a whole response");
-        response.append(buffer, static_cast<std::size_t>(n));
-        if (head_end == std::string::npos && (head_end = response.find("\r\n\r\n")) != std::string::npos) {
-            auto at = response.find("Content-Length:");
-            if (at != std::string::npos && at < head_end) body_size = std::stoul(response.substr(at + 15));
-        }
-    }
-    std::string head = response.substr(0, head_end + 2);
-    if (head.rfind("HTTP/1.1 200 ", 0) != 0)
-        throw std::runtime_error("health check: expected HTTP/1.1 200, got \"" + head.substr(0, head.find('\r')) + "\"");
-    for (std::string_view name : {"Server", "Date", "Content-Type", "Content-Length"})
-        if (!has_header(head, name)) throw std::runtime_error(fmt::format("health check: no {} header", name));
-}
-
-std::vector<WorkerRow> RunningServer::counters_now(milliseconds timeout) {
+std::optional<std::vector<WorkerRow>> RunningServer::counters_now(milliseconds timeout) {
     std::error_code ignored;
     std::filesystem::remove(launch_.stats_file, ignored);
     process_.signal(SIGUSR1);
@@ -151,9 +105,16 @@ bool RunningServer::stop(milliseconds timeout) {
     // this catches anything else that stayed in the group, and only while
     // the group still has a member (an empty group's ID could be reused).
     if (::kill(-process_.pid(), 0) == 0) ::kill(-process_.pid(), SIGKILL);
+    std::string left;
+    try {
+        verify_nothing_left(process_.pid(), launch_.run_marker, port_, milliseconds(2000));
+    } catch (const std::exception& error) {
+        left = error.what();
+    }
     if (!killed && process_.wait_status() && *process_.wait_status() != 0)
-        throw std::runtime_error(fmt::format("server {}; stderr: {}", describe_wait_status(*process_.wait_status()),
-                                             tail_of_file(launch_.stderr_file)));
+        throw std::runtime_error(fmt::format("server {}; stderr: {}{}", describe_wait_status(*process_.wait_status()),
+                                             tail_of_file(launch_.stderr_file), left.empty() ? "" : "; " + left));
+    if (!left.empty()) throw std::runtime_error(left);
     return killed;
 }
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "child_process.hpp"
+#include "launched_server.hpp"
 #include "run_result.hpp"
 
 namespace pb::harness {
@@ -17,28 +18,26 @@ struct ServerLaunch {
     std::vector<int> cpus;
     std::filesystem::path stats_file;
     std::filesystem::path stderr_file;
+    std::string run_marker;          // "NAME=value" put into its environment (leftover_processes.hpp)
     std::chrono::milliseconds ready_timeout{10'000};
 };
 
-class RunningServer {
+class RunningServer : public LaunchedServer {
 public:
     explicit RunningServer(const ServerLaunch& launch);
 
-    std::uint16_t port() const { return port_; }
-    pid_t pid() const { return process_.pid(); }
-    const std::vector<std::string>& command() const { return command_; }
-
-    // One GET with the documented headers: status 200 and the four headers,
-    // else throws saying what was wrong.
-    void health_check(const std::vector<std::string>& headers) const;
+    std::uint16_t port() const override { return port_; }
+    pid_t pid() const override { return process_.pid(); }
+    const std::vector<std::string>& command() const override { return command_; }
 
     // The counters so far (SIGUSR1 makes the server write its stats file).
-    std::vector<WorkerRow> counters_now(std::chrono::milliseconds timeout);
+    std::optional<std::vector<WorkerRow>> counters_now(std::chrono::milliseconds timeout) override;
 
     // SIGTERM, wait (drain); SIGKILL to the group after `timeout`. Returns
-    // true if it had to kill. Throws if the exit status was not 0.
-    bool stop(std::chrono::milliseconds timeout);
-    std::vector<WorkerRow> final_counters() const;
+    // true if it had to kill. Throws if the exit status was not 0 or
+    // something of the run was left.
+    bool stop(std::chrono::milliseconds timeout) override;
+    std::vector<WorkerRow> final_counters() const override;
 
 private:
     ServerLaunch launch_;

@@ -192,6 +192,7 @@ std::vector<std::string> row(const Group& group) {
     };
     return {
         markdown_cell(group.server),
+        group.runs.front()->kind,
         thousands(group.connections),
         runs_ok_cell(group),
         requests_cell(group),
@@ -219,7 +220,7 @@ std::vector<std::string> row(const Group& group) {
 // ---- the document ----------------------------------------------------------
 
 const std::vector<std::string_view> header = {
-    "server", "connections", "runs ok/total", "req/s median (min–max)", "p50 ms", "p99 ms", "p99.9 ms",
+    "server", "kind", "connections", "runs ok/total", "req/s median (min–max)", "p50 ms", "p99 ms", "p99.9 ms",
     "efficiency %", "Little bound req/s", "errors", "unserved conns", "server CPU %", "wrk CPU %",
     "server CPU µs/req", "RSS MiB", "Jain",
 };
@@ -236,6 +237,7 @@ std::string table(std::span<const RunResult> runs) {
     // Text left, numbers right.
     std::vector<std::string> alignment(header.size(), "--:");
     alignment[0] = "---";
+    alignment[1] = "---";
     append_table_row(out, alignment);
     for (const Group& group : group_runs(runs)) append_table_row(out, row(group));
     return out;
@@ -246,7 +248,9 @@ constexpr std::string_view legend =
     "(connections / (delay + work)); *errors* are wrk's connect, read, write, status and timeout errors "
     "together; *unserved conns* are wrk connections no worker accepted (largest over the runs); "
     "*server CPU µs/req* is the server's CPU time per response; *Jain* is the fairness of connections "
-    "over workers (1 = even, 1/n = one worker took all).\n";
+    "over workers (1 = even, 1/n = one worker took all). Rows of kind *peer* are well-known servers (peers/) "
+    "run the same way; they expose no per-worker counters, so their *unserved conns* is the listen queue "
+    "left at the end of the run and their *Jain* is –.\n";
 
 std::string not_ok_runs(std::span<const RunResult> runs) {
     std::string out;

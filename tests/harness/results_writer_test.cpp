@@ -147,7 +147,7 @@ TEST_F(ResultsWriterTest, RunsHeaderIsExact) {
     const auto rows = parse_csv(read_file(dir_ / "runs.csv"));
     ASSERT_FALSE(rows.empty());
     const Row expected = {
-        "run_id", "server", "model", "flags", "repetition", "connections", "threads", "delay_ms", "work_ms",
+        "run_id", "server", "kind", "model", "flags", "repetition", "connections", "threads", "delay_ms", "work_ms",
         "status", "reason", "requests_per_s", "transfer_bytes_per_s", "requests", "duration_s",
         "latency_p50_ms", "latency_p75_ms", "latency_p90_ms", "latency_p99_ms", "latency_p99_9_ms",
         "latency_max_ms", "latency_mean_ms", "latency_stdev_ms", "errors_connect", "errors_read",

@@ -8,7 +8,8 @@ namespace {
 
 Scenario three_servers(Order order, int repetitions, std::vector<int> connections = {512}) {
     Scenario s;
-    s.servers = {{"A", "prefork-epoll", {}}, {"B", "threadpool", {}}, {"C", "accept-mutex-fork", {}}};
+    s.servers = {{"A", ServerKind::ours, "prefork-epoll", {}}, {"B", ServerKind::ours, "threadpool", {}},
+                 {"C", ServerKind::ours, "accept-mutex-fork", {}}};
     s.order = order;
     s.repetitions = repetitions;
     s.wrk.connections = std::move(connections);

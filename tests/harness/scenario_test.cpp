@@ -125,6 +125,16 @@ const BadCase bad_cases[] = {
     {"bad pin", "description = \"d\"\npin = \"all\"\n" + servers, "pin", "split"},
     {"header without colon", "description = \"d\"\n[wrk]\nheaders = [\"Host\"]\n" + servers, "wrk.headers", "Name: value"},
     {"zero repetitions", "description = \"d\"\nrepetitions = 0\n" + servers, "repetitions", "integer from 1"},
+    {"unknown kind", "description = \"d\"\n[[server]]\nkind = \"theirs\"\nmodel = \"threadpool\"\n", "server[0].kind",
+     "\"peer\""},
+    {"peer without a name", "description = \"d\"\n[[server]]\nkind = \"peer\"\n", "server[0].peer", "required"},
+    {"peer with flags", "description = \"d\"\n[[server]]\nkind = \"peer\"\npeer = \"nginx-shared\"\nflags = []\n",
+     "server[0].flags", "known keys"},
+    {"peer name is a path", "description = \"d\"\n[[server]]\nkind = \"peer\"\npeer = \"../x\"\n", "server[0].peer",
+     "a peer name"},
+    {"peers cannot burn CPU",
+     "description = \"d\"\n[handler]\nwork = \"1ms\"\n[[server]]\nkind = \"peer\"\npeer = \"nginx-shared\"\n",
+     "handler.work", "peer"},
 };
 
 class BadScenario : public testing::TestWithParam<BadCase> {};
@@ -143,6 +153,20 @@ INSTANTIATE_TEST_SUITE_P(Cases, BadScenario, testing::ValuesIn(bad_cases), [](co
         if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
     return name;
 });
+
+TEST(Scenario, PeersAreServersOfTheirOwnKind) {
+    Scenario s = parse_scenario("description = \"d\"\n[[server]]\nmodel = \"threadpool\"\n"
+                                "[[server]]\nkind = \"peer\"\npeer = \"fasthttp-prefork\"\n"
+                                "[[server]]\nkind = \"peer\"\npeer = \"nginx-shared\"\nlabel = \"nginx\"\n",
+                                "test.toml");
+    ASSERT_EQ(s.servers.size(), 3u);
+    EXPECT_EQ(s.servers[0].kind, ServerKind::ours);
+    EXPECT_EQ(s.servers[1].kind, ServerKind::peer);
+    EXPECT_EQ(s.servers[1].model, "fasthttp-prefork");
+    EXPECT_EQ(s.servers[1].label, "fasthttp-prefork") << "the label defaults to the peer's name";
+    EXPECT_EQ(s.servers[2].label, "nginx");
+    EXPECT_TRUE(s.has_peers());
+}
 
 TEST(Scenario, MissingFileIsAnError) {
     EXPECT_THROW(load_scenario("/nonexistent/scenario.toml"), ScenarioError);

@@ -80,7 +80,7 @@ int rows_starting_with(const std::string& markdown, const std::string& prefix) {
 }
 
 // Columns of the table, by position.
-enum Cell { server, connections, runs_ok, requests, p50, p99, p99_9, efficiency_pct, bound, errors, unserved,
+enum Cell { server, kind, connections, runs_ok, requests, p50, p99, p99_9, efficiency_pct, bound, errors, unserved,
             server_cpu, wrk_cpu, cpu_per_request, rss, jain };
 
 const std::vector<RunResult> three_servers = {
@@ -111,7 +111,7 @@ TEST(SummaryTest, OneTableRowPerServerInFirstAppearanceOrder) {
 TEST(SummaryTest, MediansOverThreeRuns) {
     const std::string md = summary_markdown(context(), three_servers);
     const auto row = table_row(md, "prefork");
-    ASSERT_EQ(row.size(), 16u) << md;
+    ASSERT_EQ(row.size(), 17u) << md;
     EXPECT_EQ(row[connections], "512");
     EXPECT_EQ(row[runs_ok], "3/3");
     EXPECT_EQ(row[requests], "5,000 (4,900–5,100)");
@@ -132,7 +132,7 @@ TEST(SummaryTest, MediansOverThreeRuns) {
 TEST(SummaryTest, FailedRunCountedButNotInMedians) {
     const std::string md = summary_markdown(context(), three_servers);
     const auto row = table_row(md, "accept-mutex");
-    ASSERT_EQ(row.size(), 16u) << md;
+    ASSERT_EQ(row.size(), 17u) << md;
     EXPECT_EQ(row[runs_ok], "2/3");
     EXPECT_EQ(row[requests], "3,100 (3,000–3,200)"); // the mean of the two middle values
     EXPECT_EQ(row[p99], "450.0");
@@ -157,7 +157,7 @@ TEST(SummaryTest, NoBoundWithoutDelay) {
     std::vector<RunResult> runs = {run(1, "prefork", 50000, 1.5)};
     runs[0].delay = 0ms;
     const auto row = table_row(summary_markdown(context(), runs), "prefork");
-    ASSERT_EQ(row.size(), 16u);
+    ASSERT_EQ(row.size(), 17u);
     EXPECT_EQ(row[efficiency_pct], "–");
     EXPECT_EQ(row[bound], "–");
     EXPECT_EQ(row[requests], "50,000 (50,000–50,000)");
@@ -168,7 +168,7 @@ TEST(SummaryTest, NumbersFormattedForReading) {
     std::vector<RunResult> runs = {run(1, "prefork", 1234567, 1224.5)};
     runs[0].wrk.errors.connect = 12345;
     const auto row = table_row(summary_markdown(context(), runs), "prefork");
-    ASSERT_EQ(row.size(), 16u);
+    ASSERT_EQ(row.size(), 17u);
     EXPECT_EQ(row[requests], "1,234,567 (1,234,567–1,234,567)");
     EXPECT_EQ(row[p99], "1,224.5");
     EXPECT_EQ(row[p99_9], "1,234.5");
@@ -180,14 +180,28 @@ TEST(SummaryTest, ARowPerConnectionCount) {
     runs[1].connections = 256;
     const std::string md = summary_markdown(context(), runs);
     EXPECT_EQ(rows_starting_with(md, "| prefork |"), 2) << md;
-    EXPECT_LT(md.find("| prefork | 256 |"), md.find("| prefork | 512 |"));
-    EXPECT_NE(md.find("| prefork | 256 | 1/1 | 2,500 (2,500–2,500) |"), std::string::npos) << md;
+    EXPECT_LT(md.find("| prefork | ours | 256 |"), md.find("| prefork | ours | 512 |"));
+    EXPECT_NE(md.find("| prefork | ours | 256 | 1/1 | 2,500 (2,500–2,500) |"), std::string::npos) << md;
+}
+
+TEST(SummaryTest, PeerRowIsMarkedAndCountsTheListenQueueAsUnserved) {
+    std::vector<RunResult> runs = {run(1, "apache-prefork-256", 2500, 110)};
+    runs[0].kind = "peer";
+    runs[0].workers.clear();
+    runs[0].listen_queue = {true, 256, 256};
+    const std::string md = summary_markdown(context(), runs);
+    const auto row = table_row(md, "apache-prefork-256");
+    ASSERT_EQ(row.size(), 17u) << md;
+    EXPECT_EQ(row[kind], "peer");
+    EXPECT_EQ(row[unserved], "256");
+    EXPECT_EQ(row[jain], "–") << "a peer has no per-worker counts";
+    EXPECT_NE(md.find("*peer*"), std::string::npos) << "the legend explains peers";
 }
 
 TEST(SummaryTest, AllRunsFailedLeavesDashes) {
     const std::vector<RunResult> runs = {failed(1, "prefork", "no ready line")};
     const auto row = table_row(summary_markdown(context(), runs), "prefork");
-    ASSERT_EQ(row.size(), 16u);
+    ASSERT_EQ(row.size(), 17u);
     EXPECT_EQ(row[runs_ok], "0/1");
     EXPECT_EQ(row[requests], "–");
     EXPECT_EQ(row[p99], "–");
