@@ -22,6 +22,8 @@ PYTHON ?= $(shell for p in /usr/bin/python3 python3; do \
 
 CMAKE_FLAGS := -DCMAKE_BUILD_TYPE=Release -DPREFORK_BENCH_WERROR=ON
 SCENARIO    ?= scenarios/seed.toml
+# A scenario with `kind = "peer"` servers needs the peers installed first.
+SCENARIO_PEERS = $(if $(shell grep -s -l '^[[:space:]]*kind[[:space:]]*=[[:space:]]*"peer"' $(SCENARIO)),peers)
 RESULTS     ?= results
 BENCH_ARGS  ?=
 
@@ -81,7 +83,7 @@ micro: build
 # make bench SCENARIO=scenarios/<name>.toml [BENCH_ARGS="--reps 1 --duration 5s"]
 # Plots are drawn for the run just made even when one of its runs failed;
 # the target still fails then.
-bench: configure
+bench: configure $(SCENARIO_PEERS)
 	cmake --build $(BUILD_DIR) -j $(JOBS) --target prefork-bench
 	status=0; $(BUILD_DIR)/harness/prefork-bench run $(SCENARIO) --out $(RESULTS) $(BENCH_ARGS) || status=$$?; \
 	MPLBACKEND=Agg $(PYTHON) -m plots --latest $(RESULTS) --scenario $(basename $(notdir $(SCENARIO))) || status=$$?; \
@@ -101,13 +103,16 @@ reproduce: configure
 compare: deps
 	MPLBACKEND=Agg $(PYTHON) -m plots.compare $(A) $(B)
 
-# The well-known implementations measured beside ours (issue: peers). Built
-# offline from Debian's Go packages, in GOPATH mode: no module proxy.
-PEER_PACKAGES := golang-go golang-github-valyala-fasthttp-dev
+# The well-known implementations measured beside ours (peers/README.md):
+# Debian's packages, and fasthttp built offline from Debian's Go packages in
+# GOPATH mode (no module proxy). Their package scripts may start nginx and
+# Apache as system services on port 80: the harness never uses those (it
+# starts its own on a free port), so they are left as the system has them.
+PEER_PACKAGES := golang-go golang-github-valyala-fasthttp-dev nginx-light libnginx-mod-http-echo apache2
 GO_ENV := env -u GOFLAGS GO111MODULE=off GOPROXY=off GOPATH=/usr/share/gocode:$(abspath $(BUILD_DIR))/gopath \
           GOCACHE=$(abspath $(BUILD_DIR))/gopath/cache
 
-peers:
+peers: configure
 	$(call apt_install,$(PEER_PACKAGES))
 	mkdir -p $(BUILD_DIR)/peers $(BUILD_DIR)/gopath
 	$(GO_ENV) go build -o $(BUILD_DIR)/peers/fasthttp-peer ./peers/fasthttp/main.go

@@ -183,6 +183,43 @@ TEST_F(EndToEnd, FailedRunIsRecordedAndTheRestGoesOn) {
     EXPECT_TRUE(processes_mentioning(temp.path().string()).empty()) << "the harness left processes running";
 }
 
+TEST_F(EndToEnd, PeerIsMeasuredBesideOursAndMarkedAsSuch) {
+    const fs::path scenario = temp.path() / "peer.toml";
+    write_scenario(scenario, "[[server]]\nmodel = \"threadpool\"\n"
+                             "[[server]]\nkind = \"peer\"\npeer = \"ours-as-peer\"\n"
+                             "[[server]]\nkind = \"peer\"\npeer = \"leaves-children\"\n");
+    const fs::path out = temp.path() / "results";
+    Outcome outcome = run_harness({"run", scenario.string(), "--out", out.string(), "--peers-dir",
+                                   HARNESS_FIXTURES "/peers"},
+                                  temp.path() / "output.txt");
+    ASSERT_EQ(outcome.status, 0) << outcome.output;
+    const fs::path dir = results_dir(out);
+    std::vector<std::string> runs = lines_of(dir / "runs.csv");
+    ASSERT_EQ(runs.size(), 4u);
+    std::vector<std::string> header = split_csv_line(runs[0]);
+    auto at = [&](const std::string& name) {
+        return static_cast<std::size_t>(std::find(header.begin(), header.end(), name) - header.begin());
+    };
+    for (std::size_t i = 1; i < runs.size(); ++i) {
+        std::vector<std::string> row = split_csv_line(runs[i]);
+        ASSERT_EQ(row.size(), header.size()) << runs[i];
+        const bool peer = row[at("server")] != "threadpool";
+        EXPECT_EQ(row[at("kind")], peer ? "peer" : "ours") << runs[i];
+        EXPECT_EQ(row[at("status")], "ok") << runs[i];
+        EXPECT_GT(std::stod(row[at("efficiency")]), 0.5) << runs[i];
+        EXPECT_GT(std::stod(row[at("server_cpu_s")]), 0) << "the peer's processes are sampled too: " << runs[i];
+        EXPECT_EQ(row[at("unserved_connections")], "0") << runs[i];
+        if (peer) {
+            EXPECT_EQ(row[at("jain_connections")], "") << "never invented for a peer: " << runs[i];
+        }
+    }
+    EXPECT_TRUE(fs::exists(dir / "raw" / "run-002-peer" / "note.txt")) << "the generated config is kept with the run";
+    nlohmann::json meta = nlohmann::json::parse(read_file(dir / "meta.json"));
+    EXPECT_TRUE(meta["peers"].contains("ours-as-peer")) << meta["peers"].dump();
+    EXPECT_NE(read_file(dir / "summary.md").find("| ours-as-peer | peer |"), std::string::npos);
+    EXPECT_TRUE(processes_mentioning(temp.path().string()).empty()) << "the harness left processes running";
+}
+
 TEST_F(EndToEnd, InterruptStopsEverythingAndKeepsWhatFinished) {
     const fs::path scenario = temp.path() / "long.toml";
     write_scenario(scenario, "[[server]]\nmodel = \"prefork-epoll\"\n[[server]]\nmodel = \"threadpool\"\n", "30s");

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "harness/peer_definition.hpp"
+#include "harness/scenario.hpp"
 #include "support/temp_dir.hpp"
 
 namespace pb::harness {
@@ -155,6 +156,21 @@ TEST(PeerDefinition, CommittedPeersLoadAndRender) {
         ++count;
     }
     EXPECT_GE(count, 3);
+}
+
+TEST(PeerDefinition, EveryPeerOfTheCommittedScenariosExists) {
+    const fs::path peers_dir = fs::path(PREFORK_BENCH_SOURCE_DIR) / "peers";
+    int peers = 0;
+    for (const auto& entry : fs::directory_iterator(PREFORK_BENCH_SOURCE_DIR "/scenarios")) {
+        if (entry.path().extension() != ".toml") continue;
+        for (const ServerSpec& server : load_scenario(entry.path()).servers) {
+            if (server.kind != ServerKind::peer) continue;
+            SCOPED_TRACE(entry.path().filename().string() + ": " + server.model);
+            EXPECT_NO_THROW(load_peer(find_peer_file(peers_dir, server.model)));
+            ++peers;
+        }
+    }
+    EXPECT_GE(peers, 18) << "peers.toml and peers-nodelay.toml name nine peers each";
 }
 
 } // namespace
