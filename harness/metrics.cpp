@@ -32,8 +32,9 @@ std::optional<double> jain_index(std::span<const double> values) {
 }
 
 std::optional<int> unserved_connections(const RunResult& run) {
-    // A peer counts nothing for us: what the kernel holds for it is all we see.
-    if (run.kind == "peer" && run.wrk.duration_s > 0 && run.listen_queue.sampled) return run.listen_queue.at_end;
+    // A peer counts nothing for us: what the kernel held for it during most
+    // of the run is all we see (at the very end wrk's closing drains it).
+    if (run.kind == "peer" && run.wrk.duration_s > 0 && run.listen_queue.sampled) return run.listen_queue.median;
     if (run.workers.empty()) return std::nullopt;
     std::uint64_t accepted = 0;
     for (const WorkerRow& worker : run.workers) accepted += worker.connections;

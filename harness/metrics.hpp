@@ -23,7 +23,7 @@ std::optional<double> jain_index(std::span<const double> values);
 // Connections of wrk that no worker accepted during the run: the larger of
 // wrk's connections minus the connections accepted (from the workers' stats
 // deltas), and what was left in the listen queue. A peer has no stats: the
-// listen queue alone. Empty without either.
+// median length of its listen queue over the run. Empty without either.
 std::optional<int> unserved_connections(const RunResult& run);
 
 double cpu_percent(const ProcessUsage& usage, double wall_seconds);

@@ -138,6 +138,7 @@ const RunColumn run_columns[] = {
     {"unserved_connections", [](const RunResult& r, const Measured&) { return unserved(r); }},
     {"listen_queue_max", [](const RunResult& r, const Measured&) { return integer_if(r.listen_queue.sampled, r.listen_queue.max); }},
     {"listen_queue_end", [](const RunResult& r, const Measured&) { return integer_if(r.listen_queue.sampled, r.listen_queue.at_end); }},
+    {"listen_queue_median", [](const RunResult& r, const Measured&) { return integer_if(r.listen_queue.sampled, r.listen_queue.median); }},
     {"little_bound_rps", [](const RunResult& r, const Measured&) { return number(little_bound(r.connections, r.delay, r.work)); }},
     {"efficiency", [](const RunResult& r, const Measured& m) { return m.wrk ? number(efficiency(r)) : std::string(); }},
     {"pinning", [](const RunResult& r, const Measured&) { return r.pinning; }},

@@ -61,6 +61,9 @@ struct ListenQueue {
     bool sampled = false; // false: the queue could not be read, the figures mean nothing
     int max = 0;    // largest length seen during the measured run
     int at_end = 0; // length at the end of the measured run
+    // The median over the samples: connections that waited for most of the
+    // run, not a burst at its start or the closing at its end.
+    int median = 0;
 };
 
 enum class RunStatus { ok, failed, interrupted };

@@ -1,6 +1,7 @@
 #include "runner.hpp"
 
 #include <fmt/format.h>
+#include <algorithm>
 #include <memory>
 #include <thread>
 #include <unistd.h>
@@ -111,11 +112,13 @@ void measure(const RunContext& context, LaunchedServer& server, const Files& fil
     std::optional<std::vector<WorkerRow>> baseline = server.counters_now(milliseconds(3000));
 
     ListenQueue queue;
+    std::vector<int> queue_lengths;
     TreeSampler server_sampler(server.pid(), sample_interval, [&] {
         if (auto length = listen_queue_length(server.port())) {
             queue.sampled = true;
             queue.max = std::max(queue.max, *length);
             queue.at_end = *length;
+            queue_lengths.push_back(*length);
         }
     });
     result.wrk_command = wrk_command(context, result.connections, scenario.wrk.duration, server.port());
@@ -132,6 +135,11 @@ void measure(const RunContext& context, LaunchedServer& server, const Files& fil
     }
     result.server_usage = server_sampler.stop();
     result.wrk_usage = wrk_sampler.stop();
+    if (!queue_lengths.empty()) {
+        auto middle = queue_lengths.begin() + static_cast<std::ptrdiff_t>(queue_lengths.size() / 2);
+        std::nth_element(queue_lengths.begin(), middle, queue_lengths.end());
+        queue.median = *middle;
+    }
     result.listen_queue = queue;
     result.wrk = parse_wrk_report(files.wrk_report);
 

@@ -249,8 +249,8 @@ constexpr std::string_view legend =
     "together; *unserved conns* are wrk connections no worker accepted (largest over the runs); "
     "*server CPU µs/req* is the server's CPU time per response; *Jain* is the fairness of connections "
     "over workers (1 = even, 1/n = one worker took all). Rows of kind *peer* are well-known servers (peers/) "
-    "run the same way; they expose no per-worker counters, so their *unserved conns* is the listen queue "
-    "left at the end of the run and their *Jain* is –.\n";
+    "run the same way; they expose no per-worker counters, so their *unserved conns* is the median length "
+    "of their listen queue over the run and their *Jain* is –.\n";
 
 std::string not_ok_runs(std::span<const RunResult> runs) {
     std::string out;

@@ -154,7 +154,7 @@ TEST_F(ResultsWriterTest, RunsHeaderIsExact) {
         "errors_write", "errors_status", "errors_timeout", "server_cpu_s", "server_cpu_percent",
         "wrk_cpu_percent", "server_rss_mib", "server_voluntary_switches", "server_involuntary_switches",
         "server_processes", "server_threads", "workers_conn_min", "workers_conn_max", "jain_connections",
-        "unserved_connections", "listen_queue_max", "listen_queue_end", "little_bound_rps", "efficiency",
+        "unserved_connections", "listen_queue_max", "listen_queue_end", "listen_queue_median", "little_bound_rps", "efficiency",
         "pinning", "server_killed"};
     EXPECT_EQ(rows[0], expected);
 }

@@ -188,7 +188,7 @@ TEST(SummaryTest, PeerRowIsMarkedAndCountsTheListenQueueAsUnserved) {
     std::vector<RunResult> runs = {run(1, "apache-prefork-256", 2500, 110)};
     runs[0].kind = "peer";
     runs[0].workers.clear();
-    runs[0].listen_queue = {true, 256, 256};
+    runs[0].listen_queue = {true, 300, 40, 256}; // max, at the end, median
     const std::string md = summary_markdown(context(), runs);
     const auto row = table_row(md, "apache-prefork-256");
     ASSERT_EQ(row.size(), 17u) << md;
