@@ -4,6 +4,12 @@ Figures are built on matplotlib.figure.Figure, never pyplot: no global state,
 no window, and the files render with Agg whatever backend a notebook chose.
 Every function takes loaded Results and an output folder and returns the
 files it wrote, or [] when the results hold nothing it could draw.
+
+Peers (kind `peer` in runs.csv) are drawn apart from our servers: muted
+colours (colors.PEERS), dotted hatching on their bars, dashed lines, a grey
+band behind them where servers sit side by side on the x axis, and "(peer)"
+after their label in legends. The fairness figure leaves them out: peers have
+no per-worker counters.
 """
 
 from __future__ import annotations
@@ -21,15 +27,78 @@ from matplotlib.ticker import FixedFormatter, FixedLocator, FuncFormatter, LogLo
 
 from . import tables
 from .colors import color_for
-from .load import Results
+from .load import Results, peer_servers
 
 NINES_TICKS = (0, 50, 90, 99, 99.9, 99.99, 99.999)
 HATCH = "///"
+PEER_HATCH = "..."
+PEER_LINE = (0, (5, 2))  # dashed
+PEER_BAND = "0.93"
+PEER_MARK = " (peer)"
+# Above this many servers, legends move out of the axes and x labels tilt.
+MANY = 6
 THOUSANDS = FuncFormatter(lambda value, _: f"{value:,.0f}")
 BOX = dict(boxstyle="round,pad=0.2", facecolor="white", edgecolor="none", alpha=0.85)
 
 
 # ---- shared pieces ----------------------------------------------------------
+
+
+def _is_peer(results: Results, server: str) -> bool:
+    return server in peer_servers(results.runs)
+
+
+def _color(results: Results, server: str) -> str:
+    """The server's colour: colors.color_for, from the peers' palette for a peer."""
+    runs = results.runs
+    if not _is_peer(results, server):
+        return color_for(server)
+    models = runs.loc[runs["server"] == server, "model"] if "model" in runs.columns else pd.Series(dtype=str)
+    return color_for(server, peer=True, model=models.iloc[0] if not models.empty else None)
+
+
+def _shown(results: Results, server: str) -> str:
+    """The label in a legend: a peer's says so."""
+    return server + PEER_MARK if _is_peer(results, server) else server
+
+
+def _peer_band(ax, positions: list[float], peers: list[bool], step: float = 1.0) -> None:
+    """A grey band behind the peers' bars, labelled at its top; peers follow our servers, so it is one band."""
+    xs = [x for x, peer in zip(positions, peers) if peer]
+    if not xs:
+        return
+    left, right = min(xs) - step / 2, max(xs) + step / 2
+    ax.axvspan(left, right, facecolor=PEER_BAND, edgecolor="none", zorder=0)
+    ax.text((left + right) / 2, 0.985, "peers: well-known servers, not ours", transform=ax.get_xaxis_transform(),
+            ha="center", va="top", fontsize="small", color="0.25", zorder=5)
+
+
+def _peer_handles(results: Results, servers) -> list:
+    """Legend entries that say how peers are drawn, when there are any."""
+    if not any(_is_peer(results, s) for s in servers):
+        return []
+    return [Patch(facecolor="white", edgecolor="0.4", hatch=PEER_HATCH, label="peer (well-known server, not ours)")]
+
+
+def _peers_of(*results: Results) -> set[str]:
+    """The labels that are peers in any of these results."""
+    return set().union(*(peer_servers(r.runs) for r in results))
+
+
+def _color_of(server: str, *results: Results) -> str:
+    """The server's colour in the first of these results that has it."""
+    for r in results:
+        if (r.runs["server"] == server).any():
+            return _color(r, server)
+    return color_for(server)
+
+
+def _tilt(ax, labels: int) -> None:
+    if labels > MANY:
+        ax.tick_params(axis="x", labelrotation=30)
+        for label in ax.get_xticklabels():
+            label.set_horizontalalignment("right")
+            label.set_rotation_mode("anchor")
 
 
 def nines(percentile):
@@ -146,13 +215,23 @@ def _grid_size(count: int, width: float, height: float, max_columns: int = 3) ->
 # ---- throughput -------------------------------------------------------------
 
 
-def _bar_label(ax, x: float, row: pd.Series, top: float) -> None:
-    """Median and range in numbers: at this scale the points of a tight spread overlap."""
-    text = f"median {row['rps_median']:,.0f}\nmin {row['rps_min']:,.0f}\nmax {row['rps_max']:,.0f}"
-    if math.isfinite(row["efficiency"]):
-        text += f"\n{row['efficiency'] * 100:.1f} % of bound"
-    if row["runs_ok"] < row["runs_total"]:
-        text += f"\n{row['runs_ok']} of {row['runs_total']} runs ok"
+def _bar_label(ax, x: float, row: pd.Series, top: float, compact: bool = False) -> None:
+    """Median and range in numbers: at this scale the points of a tight spread overlap.
+
+    compact, for many bars: the numbers alone, one per line (median, min–max, % of bound).
+    """
+    if compact:
+        text = f"{row['rps_median']:,.0f}\n{row['rps_min']:,.0f}–\n{row['rps_max']:,.0f}"
+        if math.isfinite(row["efficiency"]):
+            text += f"\n{row['efficiency'] * 100:.1f} %"
+        if row["runs_ok"] < row["runs_total"]:
+            text += f"\n{row['runs_ok']}/{row['runs_total']} ok"
+    else:
+        text = f"median {row['rps_median']:,.0f}\nmin {row['rps_min']:,.0f}\nmax {row['rps_max']:,.0f}"
+        if math.isfinite(row["efficiency"]):
+            text += f"\n{row['efficiency'] * 100:.1f} % of bound"
+        if row["runs_ok"] < row["runs_total"]:
+            text += f"\n{row['runs_ok']} of {row['runs_total']} runs ok"
     inside = row["rps_median"] > 0.3 * top
     y = row["rps_median"] / 2 if inside else row["rps_max"] + 0.02 * top
     ax.text(x, y, text, ha="center", va="center" if inside else "bottom", fontsize="small", bbox=BOX)
@@ -164,6 +243,14 @@ def _bound_line(ax, left: float, right: float, bound: float, long_label: bool) -
     ax.text(left, bound, " " + text, ha="left", va="bottom", fontsize="small")
 
 
+def _server_patch(results: Results, server: str, peer: bool) -> Patch:
+    """A server's legend entry for bars; a peer's is hatched like its bars and says it is a peer."""
+    if not peer:
+        return Patch(color=color_for(server), alpha=0.6, label=server)
+    color = _color(results, server)
+    return Patch(facecolor=color, edgecolor=color, alpha=0.6, hatch=PEER_HATCH, label=_shown(results, server))
+
+
 def throughput(results: Results, out_dir: Path) -> list[Path]:
     """Req/s per server: median bar, every repetition a point, the Little bound as a line."""
     summary = tables.summary_table(results)
@@ -171,6 +258,7 @@ def throughput(results: Results, out_dir: Path) -> list[Path]:
     if summary.empty:
         return []
     servers = list(dict.fromkeys(summary["server"]))
+    peers = [_is_peer(results, s) for s in servers]
     counts = sorted(summary["connections"].unique())
     width = 0.8 / len(servers)
     bounds = summary["little_bound"].dropna()
@@ -188,17 +276,21 @@ def throughput(results: Results, out_dir: Path) -> list[Path]:
                 continue
             row = row.iloc[0]
             x = g + (i - (len(servers) - 1) / 2) * width
-            color = color_for(server)
-            ax.bar(x, row["rps_median"], width * 0.9, color=color, alpha=0.45, edgecolor=color, zorder=2)
+            color = _color(results, server)
+            ax.bar(x, row["rps_median"], width * 0.9, color=color, alpha=0.45, edgecolor=color, zorder=2,
+                   hatch=PEER_HATCH if peers[i] else None)
             _points(ax, x, _ok(results, server, connections)["requests_per_s"], color, width)
             if single:
-                _bar_label(ax, x, row, top)
+                _bar_label(ax, x, row, top, compact=len(servers) > MANY)
         bound = summary.loc[summary["connections"] == connections, "little_bound"].iloc[0]
         if math.isfinite(bound):
             _bound_line(ax, g - 0.45, g + 0.45, bound, long_label=single)
 
     if single:
-        ax.set_xticks([(i - (len(servers) - 1) / 2) * width for i in range(len(servers))], servers)
+        positions = [(i - (len(servers) - 1) / 2) * width for i in range(len(servers))]
+        ax.set_xticks(positions, servers)
+        _tilt(ax, len(servers))
+        _peer_band(ax, positions, peers, width)
         ax.set_xlabel("server")
     else:
         ax.set_xticks(range(len(counts)), [f"{c:,}" for c in counts])
@@ -208,9 +300,13 @@ def throughput(results: Results, out_dir: Path) -> list[Path]:
     ax.set_ylabel("throughput (requests/s)")
     ax.yaxis.set_major_formatter(THOUSANDS)
     ax.grid(axis="y", alpha=0.3)
-    handles = _repetition_handles()
+    handles = _repetition_handles() + _peer_handles(results, servers)
+    if single and len(servers) > MANY:
+        bound_part = ", % of the bound" if not bounds.empty else ""
+        handles.append(Patch(facecolor="white", edgecolor="none",
+                             label=f"numbers on a bar: median,\nmin–max req/s{bound_part}"))
     if not single:
-        handles = [Patch(color=color_for(s), alpha=0.6, label=s) for s in servers] + handles
+        handles = [_server_patch(results, s, peer) for s, peer in zip(servers, peers)] + handles
         if not bounds.empty:
             handles.append(Line2D([], [], color="black", linestyle="--", label="Little's-law bound (req/s)"))
     _legend_outside(ax, handles)
@@ -258,9 +354,13 @@ def _nines_axis(ax, highest: float) -> None:
     ax.set_xlabel("percentile (%), spaced by nines")
 
 
-def _draw_spectra(ax, results: Results, connections: int, linestyle: str = "-",
-                  faint: bool = True) -> tuple[list, float, list[float]]:
-    """Each repetition faint, the median per percentile bold; returns handles, highest percentile, values."""
+def _draw_spectra(ax, results: Results, connections: int, linestyle="-",
+                  faint: bool = True, peers_dashed: bool = True) -> tuple[list, float, list[float]]:
+    """Each repetition faint, the median per percentile bold; returns handles, highest percentile, values.
+
+    The handles' labels are the server labels; peers_dashed draws peers dashed (not
+    in a comparison, where the line style tells the two results apart).
+    """
     handles, highest, values = [], 0.0, []
     for server in tables.servers(_ok(results, connections=connections)):
         spectra = _spectra(results, server, connections)
@@ -268,11 +368,12 @@ def _draw_spectra(ax, results: Results, connections: int, linestyle: str = "-",
         if spectra.empty:
             continue
         x = nines(spectra.index)
-        color = color_for(server)
+        color = _color(results, server)
+        style = PEER_LINE if peers_dashed and _is_peer(results, server) else linestyle
         if faint:
             for run_id in spectra.columns:
-                ax.plot(x, spectra[run_id], color=color, alpha=0.3, linewidth=0.8, linestyle=linestyle)
-        (line,) = ax.plot(x, spectra.median(axis=1), color=color, linewidth=2, linestyle=linestyle,
+                ax.plot(x, spectra[run_id], color=color, alpha=0.3, linewidth=0.8, linestyle=style)
+        (line,) = ax.plot(x, spectra.median(axis=1), color=color, linewidth=2, linestyle=style,
                           label=server)
         handles.append(line)
         highest = max(highest, float(spectra.index.max()))
@@ -280,23 +381,58 @@ def _draw_spectra(ax, results: Results, connections: int, linestyle: str = "-",
     return handles, highest, values
 
 
-def _latency_panels(results: Results, out_dir: Path, draw_panel, title: str, name: str) -> list[Path]:
-    """One panel per connection count; draw_panel(ax, connections) returns False when it had nothing."""
+def _line_legend(ax, handles, loc: str) -> None:
+    """The servers' lines: inside the axes for a few, beside them for many (they would hide the lines)."""
+    if len(handles) > MANY + 1:
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, fontsize="small",
+                  title="median of repetitions", title_fontsize="small", alignment="left")
+    else:
+        ax.legend(handles=handles, loc=loc, fontsize="small", title="median of repetitions",
+                  title_fontsize="small")
+
+
+SIDE_LEGEND = 3.0  # inches added to the right of a grid of panels for one legend
+
+
+def _side_legend(fig: Figure, handles, grid_width: float, title: str = "median of repetitions") -> None:
+    """One legend right of a grid of panels that share it (matplotlib 3.6 has no loc="outside ...")."""
+    right = grid_width / (grid_width + SIDE_LEGEND)
+    fig.get_layout_engine().set(rect=(0, 0, right, 1))
+    fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(right, 0.93), frameon=False, fontsize="small",
+               title=title, title_fontsize="small", alignment="left")
+
+
+def _latency_panels(results: Results, out_dir: Path, draw_panel, title: str, name: str,
+                    legend_loc: str) -> list[Path]:
+    """One panel per connection count; draw_panel(ax, connections) returns its legend handles, [] for nothing.
+
+    Each panel has its own legend, unless there are several panels and many
+    servers: then one legend beside them all, not the same long list in each.
+    """
     counts = tables.connection_counts(results.ok_runs())
     if results.latency.empty or not counts:
         return []
-    fig = _figure(*_grid_size(len(counts), 6.5, 4.2))
-    drew = False
+    width, height = _grid_size(len(counts), 6.5, 4.2)
+    shared_legend = len(counts) > 1 and len(tables.servers(results.ok_runs())) > MANY
+    fig = _figure(width + SIDE_LEGEND if shared_legend else width, height)
+    panels = {}
     for ax, connections in zip(_panel_grid(fig, len(counts)), counts):
-        if not draw_panel(ax, connections):
+        handles = draw_panel(ax, connections)
+        if not handles:
             ax.set_visible(False)
             continue
-        drew = True
+        panels[ax] = handles
         ax.grid(alpha=0.3)
         if len(counts) > 1:
             ax.set_title(f"{connections:,} connections", fontsize="medium")
-    if not drew:
+    if not panels:
         return []
+    if shared_legend:
+        every = {h.get_label(): h for handles in panels.values() for h in handles}
+        _side_legend(fig, list(every.values()), width)
+    else:
+        for ax, handles in panels.items():
+            _line_legend(ax, handles, legend_loc)
     fig.suptitle(_title(results, title))
     return _save(fig, out_dir, name)
 
@@ -304,45 +440,44 @@ def _latency_panels(results: Results, out_dir: Path, draw_panel, title: str, nam
 def latency_spectrum(results: Results, out_dir: Path) -> list[Path]:
     """Latency by percentile on a nines axis, so the tail (99.9 %, 99.99 %) is not a vertical wall."""
 
-    def draw(ax, connections) -> bool:
+    def draw(ax, connections) -> list:
         handles, highest, values = _draw_spectra(ax, results, connections)
         if not handles:
-            return False
+            return []
         _nines_axis(ax, highest)
         _use_log_latency(ax, values)
         ax.set_ylabel("latency (ms)")
-        handles.append(Line2D([], [], color="0.5", alpha=0.4, linewidth=0.8, label="each repetition"))
-        ax.legend(handles=handles, loc="upper left", fontsize="small", title="median of repetitions",
-                  title_fontsize="small")
-        return True
+        for handle in handles:
+            handle.set_label(_shown(results, handle.get_label()))
+        return handles + [Line2D([], [], color="0.5", alpha=0.4, linewidth=0.8, label="each repetition")]
 
-    return _latency_panels(results, out_dir, draw, "Latency percentile spectrum", "latency-spectrum")
+    return _latency_panels(results, out_dir, draw, "Latency percentile spectrum", "latency-spectrum", "upper left")
 
 
 def latency_cdf(results: Results, out_dir: Path) -> list[Path]:
     """The same spectrum read the other way: what fraction of requests finished within x ms."""
 
-    def draw(ax, connections) -> bool:
+    def draw(ax, connections) -> list:
         values = []
         for server in tables.servers(_ok(results, connections=connections)):
             spectra = _spectra(results, server, connections)
             if spectra.empty:
                 continue
             latency = spectra.median(axis=1)
-            ax.plot(latency, spectra.index / 100, color=color_for(server), linewidth=2, label=server)
+            ax.plot(latency, spectra.index / 100, color=_color(results, server), linewidth=2,
+                    linestyle=PEER_LINE if _is_peer(results, server) else "-", label=_shown(results, server))
             values += list(latency)
         if not values:
-            return False
+            return []
         if _spans_decades(values):
             ax.set_xscale("log")
             _log_axis(ax.xaxis)
         ax.set_ylim(0, 1.02)
         ax.set_xlabel("latency (ms)")
         ax.set_ylabel("fraction of requests")
-        ax.legend(loc="lower right", fontsize="small", title="median of repetitions", title_fontsize="small")
-        return True
+        return ax.get_legend_handles_labels()[0]
 
-    return _latency_panels(results, out_dir, draw, "Latency CDF", "latency-cdf")
+    return _latency_panels(results, out_dir, draw, "Latency CDF", "latency-cdf", "lower right")
 
 
 # ---- fairness ---------------------------------------------------------------
@@ -424,13 +559,17 @@ def _fairness_panel(ax, workers: pd.DataFrame, server: str) -> None:
 
 
 def fairness(results: Results, out_dir: Path) -> list[Path]:
-    """How each model spreads connections and requests over its workers (workers.csv)."""
+    """How each model spreads connections and requests over its workers (workers.csv).
+
+    Peers are left out (they expose no per-worker counters), and the title says so.
+    """
     connections = _largest_connections(results)
     if connections is None or results.workers.empty:
         return []
     ok = _ok(results, connections=connections)
-    servers = [s for s in tables.servers(ok)
-               if results.workers["run_id"].isin(ok.loc[ok["server"] == s, "run_id"]).any()]
+    peers = [s for s in tables.servers(ok) if _is_peer(results, s)]
+    servers = [s for s in tables.servers(ok) if s not in peers
+               and results.workers["run_id"].isin(ok.loc[ok["server"] == s, "run_id"]).any()]
     if not servers:
         return []
     fig = _figure(*_grid_size(len(servers), 4.6, 3.9))
@@ -445,7 +584,11 @@ def fairness(results: Results, out_dir: Path) -> list[Path]:
     fig.legend(handles=handles, loc="lower center", ncols=5, frameon=False, fontsize="small",
                bbox_to_anchor=(0.5, 0))
     fig.get_layout_engine().set(rect=(0, 0.07, 1, 0.93))
-    fig.suptitle(_title(results, "Connections and requests per worker", [connections]))
+    title = _title(results, "Connections and requests per worker", [connections])
+    if peers:
+        title += (f"\n{len(peers)} peer{'s' if len(peers) > 1 else ''} not shown: "
+                  f"peers expose no per-worker counters")
+    fig.suptitle(title)
     return _save(fig, out_dir, "fairness")
 
 
@@ -467,15 +610,22 @@ def connection_sweep(results: Results, out_dir: Path) -> list[Path]:
         return []
     summary = tables.summary_table(results)
     summary = summary[summary["runs_ok"] > 0]
-    fig = _figure(12, 4.8)
+    many = len(tables.servers(summary)) > MANY
+    fig = _figure(12 + SIDE_LEGEND if many else 12, 4.8)
     rps_ax, p99_ax = fig.subplots(1, 2)
     for server in tables.servers(summary):
         rows = summary[summary["server"] == server].sort_values("connections")
         runs = _ok(results, server)
-        color = color_for(server)
-        rps_ax.plot(rows["connections"], rows["rps_median"], color=color, marker="o", linewidth=2, label=server)
+        color = _color(results, server)
+        peer = _is_peer(results, server)
+        line = dict(color=color, linewidth=2, label=_shown(results, server))
+        if peer:
+            line.update(marker="s", markersize=5, linestyle=PEER_LINE)
+        else:
+            line.update(marker="o")
+        rps_ax.plot(rows["connections"], rows["rps_median"], **line)
         rps_ax.scatter(runs["connections"], runs["requests_per_s"], color=color, s=12, alpha=0.5)
-        p99_ax.plot(rows["connections"], rows["p99_ms"], color=color, marker="o", linewidth=2, label=server)
+        p99_ax.plot(rows["connections"], rows["p99_ms"], **line)
         p99_ax.scatter(runs["connections"], runs["latency_p99_ms"], color=color, s=12, alpha=0.5)
     first = results.runs.iloc[0]
     bounds = [tables.little_bound(c, first["delay_ms"], first["work_ms"]) for c in counts]
@@ -491,7 +641,10 @@ def connection_sweep(results: Results, out_dir: Path) -> list[Path]:
     p99_ax.set_ylabel("p99 latency (ms)")
     _use_log_latency(p99_ax, list(summary["p99_ms"].dropna()))
     p99_ax.set_title("99th percentile latency", fontsize="medium")
-    rps_ax.legend(loc="upper left", fontsize="small")
+    if many:
+        _side_legend(fig, rps_ax.get_legend_handles_labels()[0], 12, "lines: median of repetitions")
+    else:
+        rps_ax.legend(loc="upper left", fontsize="small")
     fig.suptitle(_title(results, "Connection sweep"))
     return _save(fig, out_dir, "connection-sweep")
 
@@ -558,14 +711,21 @@ def cpu(results: Results, out_dir: Path) -> list[Path]:
     summary = tables.summary_table(results)
     summary = summary[(summary["runs_ok"] > 0) & (summary["connections"] == connections)]
     servers = list(summary["server"])
+    peers = [_is_peer(results, s) for s in servers]
+    many = len(servers) > MANY
     ceilings = cpu_ceilings(results.meta)
     width = 0.38
     top = max(max(ceilings.values()) * 100, summary[["server_cpu_percent", "wrk_cpu_percent"]].max().max()) * 1.22
 
-    fig = _figure(max(10, 2.2 * len(servers) + 5), 5)
-    usage_ax, cost_ax = fig.subplots(1, 2, width_ratios=(3, 2))
+    if many:
+        # One above the other, each the full width: side by side, a dozen servers' labels collide.
+        fig = _figure(max(12, 1.25 * len(servers) + 3), 10)
+        usage_ax, cost_ax = fig.subplots(2, 1)
+    else:
+        fig = _figure(max(10, 2.2 * len(servers) + 5), 5)
+        usage_ax, cost_ax = fig.subplots(1, 2, width_ratios=(3, 2))
     for i, server in enumerate(servers):
-        color = color_for(server)
+        color = _color(results, server)
         runs = _ok(results, server, connections)
         row = summary[summary["server"] == server].iloc[0]
         for offset, column, hatched in ((-width / 2, "server_cpu_percent", False),
@@ -579,7 +739,8 @@ def cpu(results: Results, out_dir: Path) -> list[Path]:
                 _label_above(usage_ax, i + offset, list(runs[column]) + [row[column]], f"{row[column]:.0f} %",
                              0.015 * top, fontsize="x-small")
         cost = tables.server_cpu_us_per_request(runs)
-        cost_ax.bar(i, row["server_cpu_us_per_request"], 0.6, color=color, alpha=0.45, edgecolor=color, zorder=2)
+        cost_ax.bar(i, row["server_cpu_us_per_request"], 0.6, color=color, alpha=0.45, edgecolor=color, zorder=2,
+                    hatch=PEER_HATCH if peers[i] else None)
         _points(cost_ax, i, cost, color, 0.6)
         _label_above(cost_ax, i, list(cost) + [row["server_cpu_us_per_request"]],
                      f"{row['server_cpu_us_per_request']:.1f} µs", 0.02 * summary["server_cpu_us_per_request"].max(),
@@ -588,8 +749,17 @@ def cpu(results: Results, out_dir: Path) -> list[Path]:
     usage_ax.set_ylim(0, top)
     _cpu_ceiling_lines(usage_ax, ceilings, pinned=pinning != "none")
     usage_ax.set_xlim(-0.5, len(servers) - 0.5)
-    usage_ax.set_xticks(range(len(servers)), [f"{s}\n({saturated(summary.iloc[i], ceilings)})"
-                                              for i, s in enumerate(servers)])
+    if many:
+        # Tilted two-line labels run into each other: the verdict goes into the plot, shortened.
+        usage_ax.set_xticks(range(len(servers)), servers)
+        for i in range(len(servers)):
+            verdict = saturated(summary.iloc[i], ceilings).replace(" its CPU limit", " limit").replace(
+                " their CPU limit", " limit")
+            usage_ax.text(i, 0.02 * top, verdict, ha="center", va="bottom", fontsize="x-small", bbox=BOX, zorder=5)
+    else:
+        usage_ax.set_xticks(range(len(servers)), [f"{s}\n({saturated(summary.iloc[i], ceilings)})"
+                                                  for i, s in enumerate(servers)])
+    _peer_band(usage_ax, list(range(len(servers))), peers)
     usage_ax.set_ylabel("CPU used (%, 100 = one CPU)")
     usage_ax.set_xlabel(f"at its CPU limit: ≥ {SATURATED:.0%} of its CPUs, the side that set the pace",
                         fontsize="small")
@@ -599,11 +769,15 @@ def cpu(results: Results, out_dir: Path) -> list[Path]:
                     fontsize="small", ncols=3, frameon=False)
     cost_ax.set_xticks(range(len(servers)), servers)
     cost_ax.set_xlim(-0.5, len(servers) - 0.5)
+    _peer_band(cost_ax, list(range(len(servers))), peers)
     cost_ax.set_ylim(0, summary["server_cpu_us_per_request"].max() * 1.3)
     cost_ax.set_ylabel("server CPU time per request (µs)")
     cost_ax.set_title("cost of a request to the server", fontsize="medium")
     cost_ax.grid(axis="y", alpha=0.3)
-    if len(servers) > 3:
+    if many:
+        for ax in (usage_ax, cost_ax):
+            _tilt(ax, len(servers))
+    elif len(servers) > 3:
         for ax in (usage_ax, cost_ax):
             ax.tick_params(axis="x", labelrotation=20)
     fig.suptitle(_title(results, "CPU: server and load generator (wrk)", [connections]))
@@ -642,6 +816,8 @@ def compare_throughput(a: Results, b: Results, out_dir: Path) -> list[Path]:
                               + [k for k in table_b.index if table_b.at[k, "runs_ok"] > 0]))
     if not keys:
         return []
+    peers = _peers_of(a, b)
+    keys = [k for k in keys if k[0] not in peers] + [k for k in keys if k[0] in peers]
     several = len({c for _, c in keys}) > 1
     label_a, label_b = run_labels(a, b)
     width = 0.38
@@ -651,11 +827,11 @@ def compare_throughput(a: Results, b: Results, out_dir: Path) -> list[Path]:
     highest = max(t.at[k, "rps_max"] for t in (table_a, table_b) for k in keys
                   if k in t.index and t.at[k, "runs_ok"] > 0)
 
-    fig = _figure(max(7, 1.9 * len(keys) + 3.5), 5.4)
+    fig = _figure(max(7, (1.5 if len(keys) > MANY else 1.9) * len(keys) + 3.5), 5.4)
     ax = fig.subplots()
     for i, key in enumerate(keys):
         server, connections = key
-        color = color_for(server)
+        color = _color_of(server, a, b)
         values, tops = {}, []
         for offset, name, results, table in ((-width / 2, "a", a, table_a), (width / 2, "b", b, table_b)):
             if key not in table.index or table.at[key, "runs_ok"] == 0:
@@ -674,6 +850,8 @@ def compare_throughput(a: Results, b: Results, out_dir: Path) -> list[Path]:
     names = [f"{s}\n{c:,} connections" if several else s for s, c in keys]
     ax.set_xticks(range(len(keys)), names)
     ax.set_xlim(-0.6, len(keys) - 0.4)
+    _tilt(ax, len(keys))
+    _peer_band(ax, list(range(len(keys))), [s in peers for s, _ in keys])
     if log:
         ax.set_yscale("log")
         _log_axis(ax.yaxis, THOUSANDS)
@@ -698,8 +876,8 @@ def compare_spectrum(a: Results, b: Results, out_dir: Path) -> list[Path]:
     fig = _figure(*_grid_size(len(counts), 7.5, 4.6, max_columns=2))
     drew = False
     for ax, connections in zip(_panel_grid(fig, len(counts), max_columns=2), counts):
-        handles_a, highest_a, values_a = _draw_spectra(ax, a, connections, "-", faint=False)
-        handles_b, highest_b, values_b = _draw_spectra(ax, b, connections, "--", faint=False)
+        handles_a, highest_a, values_a = _draw_spectra(ax, a, connections, "-", faint=False, peers_dashed=False)
+        handles_b, highest_b, values_b = _draw_spectra(ax, b, connections, "--", faint=False, peers_dashed=False)
         if not handles_a and not handles_b:
             ax.set_visible(False)
             continue
@@ -711,7 +889,10 @@ def compare_spectrum(a: Results, b: Results, out_dir: Path) -> list[Path]:
         if len(counts) > 1:
             ax.set_title(f"{connections:,} connections", fontsize="medium")
         servers = list(dict.fromkeys(h.get_label() for h in handles_a + handles_b))
-        handles = [Line2D([], [], color=color_for(s), linewidth=2, label=s) for s in servers]
+        peers = _peers_of(a, b)
+        servers = [s for s in servers if s not in peers] + [s for s in servers if s in peers]
+        handles = [Line2D([], [], color=_color_of(s, a, b), linewidth=2, label=s + PEER_MARK if s in peers else s)
+                   for s in servers]
         handles += [Line2D([], [], color="0.3", linestyle="-", label=f"a: {label_a}"),
                     Line2D([], [], color="0.3", linestyle="--", label=f"b: {label_b}")]
         _legend_outside(ax, handles)

@@ -33,7 +33,14 @@ WORKERS_REQUIRED = ("run_id", "server", "worker", "connections", "requests")
 
 # Columns that hold text; every other column the harness writes is a number
 # (results_writer.cpp). server_killed is "true"/"false" and stays text.
-TEXT_COLUMNS = frozenset({"server", "model", "flags", "status", "reason", "pinning", "server_killed"})
+TEXT_COLUMNS = frozenset({"server", "model", "kind", "flags", "status", "reason", "pinning", "server_killed"})
+
+# runs.csv's `kind`: one of our servers, or a peer (a well-known server run in
+# the same scenario, peers/). Results written before peers existed have no
+# such column; their servers are all ours.
+OURS = "ours"
+PEER = "peer"
+KINDS = (OURS, PEER)
 
 STAMP_PATTERN = re.compile(r"^(\d{8}T\d{6}Z)-(.+)$")
 
@@ -57,6 +64,13 @@ class Results:
     def ok_runs(self) -> pd.DataFrame:
         """Runs that finished; a failed run's numbers are partial, so medians skip them."""
         return self.runs[self.runs["status"] == "ok"]
+
+    def peers(self) -> set[str]:
+        """The server labels that are peers (kind `peer` in runs.csv)."""
+        return peer_servers(self.runs)
+
+    def is_peer(self, server: str) -> bool:
+        return server in self.peers()
 
 
 def read_csv(file: Path, required: tuple[str, ...]) -> pd.DataFrame:
@@ -93,6 +107,33 @@ def read_csv(file: Path, required: tuple[str, ...]) -> pd.DataFrame:
     return frame
 
 
+def with_kind(runs: pd.DataFrame, file: Path | str = "runs.csv") -> pd.DataFrame:
+    """runs with a text column `kind`: a missing column or an empty value is `ours`.
+
+    A missing column is added where the harness writes it, right after `server`.
+    """
+    runs = runs.copy()
+    if "kind" in runs.columns:
+        kind = runs["kind"].fillna("").astype(str).str.strip().replace("", OURS)
+        bad = ~kind.isin(KINDS)
+        if bad.any():
+            row = bad.idxmax()
+            raise ResultsError(
+                f"{file}: column 'kind' line {row + 2}: {runs.at[row, 'kind']!r} is not one of {', '.join(KINDS)}"
+            )
+        runs["kind"] = kind
+        return runs
+    runs.insert(runs.columns.get_loc("server") + 1, "kind", OURS)
+    return runs
+
+
+def peer_servers(runs: pd.DataFrame) -> set[str]:
+    """The server labels of runs (any frame with `server` and perhaps `kind`) that are peers."""
+    if "kind" not in runs.columns:
+        return set()
+    return set(runs.loc[runs["kind"] == PEER, "server"])
+
+
 def read_meta(file: Path) -> dict:
     if not file.is_file():
         raise ResultsError(f"{file}: no such file")
@@ -115,7 +156,7 @@ def load_results(path) -> Results:
         raise ResultsError(f"{path}: no such directory")
     return Results(
         path=path,
-        runs=read_csv(path / "runs.csv", RUNS_REQUIRED),
+        runs=with_kind(read_csv(path / "runs.csv", RUNS_REQUIRED), path / "runs.csv"),
         latency=read_csv(path / "latency.csv", LATENCY_REQUIRED),
         workers=read_csv(path / "workers.csv", WORKERS_REQUIRED),
         meta=read_meta(path / "meta.json"),

@@ -9,6 +9,13 @@ table (the published rows, then every measured server) and a verdict, and
 writes both as reproduce.md, and a figure as plots/published-vs-measured.*,
 into the seed-nodelay results directory.
 
+fasthttp itself, measured here, joins the table when the newest results of
+the peers scenarios (peers: with the wait, peers-nodelay: without) exist for
+this host: their fasthttp rows (prefork, single, prefork-reuseport), not
+their other servers. Those scenarios are not run from here (`make bench`
+builds the peers they need); without their results the report says what to
+run.
+
 Every number it prints comes from a file: the published ones from
 results/published/fasthttp-prefork-readme.csv, the rest from the results.
 The published rows claim the handler and command that seed.toml reproduces,
@@ -18,6 +25,7 @@ so their Little's-law bound is the seed scenario's (512 connections / 100 ms).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import math
 import re
 import socket
@@ -45,6 +53,16 @@ PUBLISHED_NONPREFORK = "non-prefork"
 MEASURED_PREFORK = "prefork-epoll"
 MEASURED_NONPREFORK = "threadpool"
 
+# fasthttp measured here, as a peer (runs.csv kind `peer`, model = peer name):
+# the scenarios, the peers taken from them (in this order), and the two whose
+# ratio is set against the published prefork/non-prefork one.
+PEERS = "peers"
+PEERS_NODELAY = "peers-nodelay"
+FASTHTTP_PREFORK = "fasthttp-prefork"
+FASTHTTP_SINGLE = "fasthttp-single"
+FASTHTTP_MODELS = (FASTHTTP_PREFORK, FASTHTTP_SINGLE, "fasthttp-prefork-reuseport")
+PEER_MARK = " (peer)"
+
 # Two rates closer than this (relative) count as the same in the verdict.
 SAME_RATE = 0.01
 
@@ -58,13 +76,14 @@ PUBLISHED_COLUMNS = (
 )
 
 TABLE_COLUMNS = (
-    "source", "scenario", "delay_ms", "server", "model", "connections", "requests_per_s",
+    "source", "scenario", "delay_ms", "server", "model", "kind", "connections", "requests_per_s",
     "p50_ms", "p99_ms", "little_bound_rps", "efficiency", "server_cpu_us_per_request",
     "wrk_cpu_percent",
 )
 
-# Printed headers for the columns of the table as shown (model is left out:
-# it only picks the rows the verdict compares).
+# Printed headers for the columns of the table as shown (model and kind are
+# left out: model only picks the rows the verdict compares, and a peer's
+# server gets " (peer)" instead of a column of its own).
 PUBLISHED_NOTE = (
     "The published rows' delay is the handler their README names (the one seed.toml reproduces); "
     "their efficiency is their req/s divided by that handler's Little's-law bound."
@@ -121,15 +140,21 @@ def _single(results: Results, column: str) -> float:
     return float(values[0])
 
 
-def _measured_rows(results: Results) -> list[dict]:
+def _measured_rows(results: Results, peer_models=None) -> list[dict]:
+    """One row per server of results; with peer_models, only the peers whose model is one of them, in that order."""
     runs = results.runs
     models = {}
     if "model" in runs.columns:
         models = dict(zip(runs["server"], runs["model"].fillna("")))
     delay = _single(results, "delay_ms")
     work = _single(results, "work_ms")
+    summary = summary_table(results)
+    if peer_models is not None:
+        summary = summary[(summary["kind"] == "peer") & summary["server"].map(models).isin(peer_models)]
+        order = {model: i for i, model in enumerate(peer_models)}
+        summary = summary.sort_values("server", key=lambda s: s.map(models).map(order), kind="stable")
     rows = []
-    for _, row in summary_table(results).iterrows():
+    for _, row in summary.iterrows():
         bound = little_bound(row["connections"], delay, work)
         rps = float(row["rps_median"])
         rows.append({
@@ -138,6 +163,7 @@ def _measured_rows(results: Results) -> list[dict]:
             "delay_ms": delay,
             "server": row["server"],
             "model": models.get(row["server"], ""),
+            "kind": row["kind"],
             "connections": int(row["connections"]),
             "requests_per_s": rps,
             "p50_ms": float(row["p50_ms"]),
@@ -150,11 +176,54 @@ def _measured_rows(results: Results) -> list[dict]:
     return rows
 
 
-def reproduce_table(published: pd.DataFrame, seed: Results, nodelay: Results) -> pd.DataFrame:
+def peers_problem(peers: Results, seed: Results, waits: bool) -> str | None:
+    """Why these peers results cannot sit beside seed's, or None when they can.
+
+    They must have fasthttp rows, the seed scenario's single connection count,
+    and a wait (the same as seed's) for peers, none for peers-nodelay.
+    """
+    runs = peers.runs
+    if "model" in runs.columns and "kind" in runs.columns:
+        fasthttp = runs[(runs["kind"] == "peer") & runs["model"].isin(FASTHTTP_MODELS)]
+    else:
+        fasthttp = runs.iloc[0:0]
+    if fasthttp.empty:
+        return f"{peers.path} has no fasthttp peer ({', '.join(FASTHTTP_MODELS)})"
+    for column in ("connections", "delay_ms", "work_ms"):
+        if fasthttp[column].dropna().nunique() != 1:
+            return f"{peers.path}: its fasthttp runs do not share one {column}"
+    connections = float(fasthttp["connections"].dropna().iloc[0])
+    delay = float(fasthttp["delay_ms"].dropna().iloc[0])
+    if connections != _single(seed, "connections"):
+        return (f"{peers.path}: fasthttp ran with {connections:g} connections, "
+                f"the {seed.scenario} results with {_single(seed, 'connections'):g}")
+    if waits and delay != _single(seed, "delay_ms"):
+        return (f"{peers.path}: the handler waits {delay:g} ms, "
+                f"in the {seed.scenario} results {_single(seed, 'delay_ms'):g} ms")
+    if not waits and delay != 0:
+        return f"{peers.path}: the handler waits {delay:g} ms; expected no wait"
+    return None
+
+
+def _fasthttp_rows(peers: Results | None, seed: Results, waits: bool) -> list[dict]:
+    if peers is None:
+        return []
+    problem = peers_problem(peers, seed, waits)
+    if problem:
+        raise ResultsError(problem)
+    fasthttp = peers.runs[(peers.runs["kind"] == "peer") & peers.runs["model"].isin(FASTHTTP_MODELS)]
+    return _measured_rows(dataclasses.replace(peers, runs=fasthttp), peer_models=FASTHTTP_MODELS)
+
+
+def reproduce_table(published: pd.DataFrame, seed: Results, nodelay: Results,
+                    peers: Results | None = None, peers_nodelay: Results | None = None) -> pd.DataFrame:
     """The published rows, then every measured server of seed and of seed-nodelay.
 
     The published rows' bound and efficiency are those of the handler they
     claim, which the seed scenario reproduces: its connections and delay.
+    With peers (with the wait) and peers_nodelay results, their fasthttp rows
+    follow seed's and seed-nodelay's rows respectively; results that do not
+    fit (peers_problem) are an error.
     """
     for results, name in ((seed, SEED), (nodelay, NODELAY)):
         if results.ok_runs().empty:
@@ -179,6 +248,7 @@ def reproduce_table(published: pd.DataFrame, seed: Results, nodelay: Results) ->
             "delay_ms": delay,
             "server": name,
             "model": name,
+            "kind": "",
             "connections": int(connections),
             "requests_per_s": rps,
             "p50_ms": float(row["latency_p50_ms"]),
@@ -188,8 +258,20 @@ def reproduce_table(published: pd.DataFrame, seed: Results, nodelay: Results) ->
             "server_cpu_us_per_request": math.nan,
             "wrk_cpu_percent": math.nan,
         })
-    rows += _measured_rows(seed) + _measured_rows(nodelay)
+    rows += _measured_rows(seed) + _fasthttp_rows(peers, seed, waits=True)
+    rows += _measured_rows(nodelay) + _fasthttp_rows(peers_nodelay, seed, waits=False)
     return pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
+
+
+def missing_peers_note(missing: list[str]) -> str:
+    """One line: which peers scenarios to run for the fasthttp rows (missing: scenario names)."""
+    if not missing:
+        return ""
+    what = {PEERS: "with the wait", PEERS_NODELAY: "no wait"}
+    commands = " and ".join(f"`make bench SCENARIO=scenarios/{name}.toml` ({what.get(name, name)})"
+                            for name in missing)
+    return (f"No fasthttp rows from {' and '.join(missing)} measured here: they need {commands}; "
+            f"then run this report again.")
 
 
 # --------------------------------------------------------------------------
@@ -209,9 +291,12 @@ def _percent(fraction: float) -> str:
 
 
 def display_table(table: pd.DataFrame) -> pd.DataFrame:
-    """The table as shown: the printed headers, efficiency in percent, model left out."""
+    """The table as shown: the printed headers, efficiency in percent, model and kind left out, peers marked."""
     shown = table[list(DISPLAY_HEADERS)].copy()
     shown["efficiency"] = shown["efficiency"] * 100
+    if "kind" in table.columns:
+        peer = table["kind"] == "peer"
+        shown["server"] = shown["server"].where(~peer, shown["server"].astype(str) + PEER_MARK)
     return shown.rename(columns=DISPLAY_HEADERS)
 
 
@@ -247,6 +332,40 @@ def _join(items: list[str], separator: str = ", ") -> str:
     if len(items) <= 1:
         return "".join(items)
     return separator.join(items[:-1]) + separator.rstrip() + " and " + items[-1]
+
+
+def _fasthttp_pair(table: pd.DataFrame, waits: bool):
+    """The measured fasthttp prefork and single rows, with or without the wait, or None."""
+    measured = table[(table["source"] == "measured") & ((table["delay_ms"] > 0) == waits)]
+    if "kind" in measured.columns:
+        measured = measured[measured["kind"] == "peer"]
+    pre = measured[measured["model"] == FASTHTTP_PREFORK]
+    single = measured[measured["model"] == FASTHTTP_SINGLE]
+    if pre.empty or single.empty:
+        return None
+    pre, single = pre.iloc[0], single.iloc[0]
+    if not (math.isfinite(pre["requests_per_s"]) and math.isfinite(single["requests_per_s"])
+            and single["requests_per_s"] > 0):
+        return None
+    return pre, single
+
+
+def _fasthttp_sentence(table: pd.DataFrame, published_ratio: float) -> str:
+    """fasthttp's own prefork/single ratio measured here, beside the published one; "" without those rows."""
+    parts, names = [], None
+    for waits in (False, True):
+        pair = _fasthttp_pair(table, waits)
+        if pair is None:
+            continue
+        pre, single = pair
+        names = names or f"{pre['server']}/{single['server']}"
+        when = "with no wait" if not waits else f"with the {pre['delay_ms']:g} ms wait"
+        parts.append(f"{pre['requests_per_s'] / single['requests_per_s']:.3f} {when} "
+                     f"({_rps(pre['requests_per_s'])} / {_rps(single['requests_per_s'])} req/s)")
+    if not parts:
+        return ""
+    return (f" Measured here, fasthttp's own {names} = {' and '.join(parts)}, "
+            f"against the published prefork/non-prefork {published_ratio:.3f}.")
 
 
 def verdict(table: pd.DataFrame) -> str:
@@ -308,6 +427,7 @@ def verdict(table: pd.DataFrame) -> str:
             text += ": there the bound, not the concurrency model, sets the rate."
         else:
             text += "."
+    text += _fasthttp_sentence(table, published_ratio)
     paragraphs.append(text)
 
     cpu = free.dropna(subset=["server_cpu_us_per_request"])
@@ -334,17 +454,28 @@ def verdict(table: pd.DataFrame) -> str:
     return "\n\n".join(_fill(p) for p in paragraphs) + "\n"
 
 
-def report_markdown(table: pd.DataFrame, seed: Results, nodelay: Results, figures=()) -> str:
-    """reproduce.md: where the numbers come from, the table, the verdict."""
+def report_markdown(table: pd.DataFrame, seed: Results, nodelay: Results, figures=(), peers=(),
+                    note: str = "") -> str:
+    """reproduce.md: where the numbers come from, the table, the verdict.
+
+    peers: the peers results the fasthttp rows come from; note: what to run for
+    those that are missing (missing_peers_note), or why some were left out.
+    """
+    measured = [seed, nodelay, *peers]
+    sources = ", ".join(f"`{r.path}`" for r in measured[:-1]) + f" and `{measured[-1].path}`"
     lines = [
         "# Published fasthttp prefork figures vs measured here",
         "",
-        f"Published: fasthttp's prefork README (results/published/). Measured: `{seed.path}` and "
-        f"`{nodelay.path}` on {nodelay.host}. Written by `python3 -m plots.reproduce`.",
+        f"Published: fasthttp's prefork README (results/published/). Measured: {sources} on "
+        f"{nodelay.host}. Written by `python3 -m plots.reproduce`.",
         "",
         table_markdown(table),
         PUBLISHED_NOTE,
         "",
+    ]
+    if note:
+        lines += [note, ""]
+    lines += [
         "## Verdict",
         "",
         verdict(table),
@@ -406,8 +537,12 @@ def published_vs_measured(table: pd.DataFrame, out_dir) -> list[Path]:
     for row in rows:
         if row["source"] == "published":
             style.append(dict(color="white", hatch="//", edgecolor=published_color))
+        elif row.get("kind") == "peer":
+            style.append(dict(color=color_for(row["server"], peer=True, model=row["model"]), hatch="...",
+                              edgecolor="black"))
         else:
             style.append(dict(color=color_for(row["server"]), hatch="", edgecolor="black"))
+    peers_shown = any(row.get("kind") == "peer" for row in rows)
 
     label_box = dict(boxstyle="square,pad=0.1", facecolor="white", edgecolor="none", alpha=0.85)
 
@@ -425,7 +560,9 @@ def published_vs_measured(table: pd.DataFrame, out_dir) -> list[Path]:
         chosen = [p for p, r in zip(positions, rows) if select(r)]
         return (chosen[0] - 0.5, chosen[-1] + 0.5) if chosen else None
 
-    fig, (ax_rps, ax_p50) = plt.subplots(2, 1, figsize=(11, 8), sharex=True)
+    # 11 inches hold the published rows and three servers with and without the wait; more bars need more.
+    fig, (ax_rps, ax_p50) = plt.subplots(2, 1, figsize=(max(11.0, 0.95 * (x + 1)), 8.6 if peers_shown else 8),
+                                         sharex=True)
 
     def rps_label(row) -> str:
         label = _rps(row["requests_per_s"])
@@ -438,6 +575,9 @@ def published_vs_measured(table: pd.DataFrame, out_dir) -> list[Path]:
     ax_rps.set_ylabel("requests per second, log scale\n(measured: median of the runs)")
     handles = [Patch(facecolor="white", hatch="//", edgecolor=published_color,
                      label="published by fasthttp (another machine, not measured here)")]
+    if peers_shown:
+        handles.append(Patch(facecolor="0.8", hatch="...", edgecolor="black",
+                             label="fasthttp measured here (a peer: the same wrk command on this machine)"))
     bounded = span(lambda r: math.isfinite(r["little_bound_rps"]))
     if bounded:
         first = next(r for r in rows if math.isfinite(r["little_bound_rps"]))
@@ -447,7 +587,12 @@ def published_vs_measured(table: pd.DataFrame, out_dir) -> list[Path]:
                                  label=f"Little's-law bound for a {first['delay_ms']:g} ms handler: "
                                        f"{int(first['connections'])} connections / {first['delay_ms']:g} ms "
                                        f"= {_rps(bound)} req/s"))
-    ax_rps.legend(handles=handles, loc="upper center", fontsize=8.5, framealpha=0.95)
+    if peers_shown:
+        # Three entries inside the axes would cover the bars' labels: above it instead.
+        ax_rps.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 1.01), fontsize=8.5, ncols=2,
+                      frameon=False)
+    else:
+        ax_rps.legend(handles=handles, loc="upper center", fontsize=8.5, framealpha=0.95)
 
     draw_bars(ax_p50, "p50_ms", lambda row: f"{_ms(row['p50_ms'])} ms")
     ax_p50.set_ylabel("median latency p50, ms\n(log scale)")
@@ -461,10 +606,15 @@ def published_vs_measured(table: pd.DataFrame, out_dir) -> list[Path]:
 
     ax_p50.set_xticks(positions)
     ax_p50.set_xticklabels([r["server"] for r in rows], rotation=20, ha="right")
+    for label, row in zip(ax_p50.get_xticklabels(), rows):
+        if row.get("kind") == "peer":
+            label.set_fontstyle("italic")
     for g in groups:
         xs = [p for p, r in zip(positions, rows) if group_of(r) == g]
-        ax_p50.annotate(g, (sum(xs) / len(xs), 0), xycoords=("data", "axes fraction"), xytext=(0, -58),
-                        textcoords="offset points", ha="center", va="top", fontsize=9, fontweight="bold")
+        # Below the tilted server labels; the fasthttp peers' names are longer.
+        ax_p50.annotate(g, (sum(xs) / len(xs), 0), xycoords=("data", "axes fraction"),
+                        xytext=(0, -72 if peers_shown else -58), textcoords="offset points", ha="center", va="top",
+                        fontsize=9, fontweight="bold")
     for g_prev in groups[:-1]:
         last = max(p for p, r in zip(positions, rows) if group_of(r) == g_prev)
         for ax in (ax_rps, ax_p50):
@@ -474,7 +624,7 @@ def published_vs_measured(table: pd.DataFrame, out_dir) -> list[Path]:
     fig.suptitle(f"fasthttp's published prefork figures vs measured here: the same wrk command, "
                  f"{connections} connections")
     fig.tight_layout()
-    fig.subplots_adjust(bottom=0.17)
+    fig.subplots_adjust(bottom=0.19 if peers_shown else 0.17)
     paths = []
     for suffix in (".png", ".svg"):
         path = out_dir / f"published-vs-measured{suffix}"
@@ -543,11 +693,26 @@ def main(argv=None) -> int:
                     f"run `python3 -m plots.reproduce` without --no-run, or pass --host"
                 ) from None
         seed, nodelay = loaded[SEED], loaded[NODELAY]
-        table = reproduce_table(published, seed, nodelay)
+        peers, missing, problems = {}, [], []
+        for name in (PEERS, PEERS_NODELAY):
+            try:
+                path = latest_results(args.results_root, scenario=name, host=host)
+            except ResultsError:
+                missing.append(name)
+                continue
+            results = load_results(path)
+            problem = peers_problem(results, seed, waits=name == PEERS)
+            if problem:
+                problems.append(f"fasthttp rows of {name} left out: {problem}.")
+            else:
+                peers[name] = results
+        note = " ".join(problems + ([missing_peers_note(missing)] if missing else []))
+        table = reproduce_table(published, seed, nodelay, peers.get(PEERS), peers.get(PEERS_NODELAY))
         text = verdict(table)
         figures = published_vs_measured(table, nodelay.path / "plots")
         report = nodelay.path / "reproduce.md"
-        report.write_text(report_markdown(table, seed, nodelay, figures), encoding="utf-8")
+        report.write_text(report_markdown(table, seed, nodelay, figures, peers=list(peers.values()), note=note),
+                          encoding="utf-8")
     except (Failure, ResultsError, OSError) as error:
         print(f"reproduce: {error}", file=sys.stderr)
         return 1
@@ -555,10 +720,15 @@ def main(argv=None) -> int:
     print(f"Published: {_relative(args.published)}")
     print(f"Measured:  {seed.path}")
     print(f"           {nodelay.path}")
+    for results in peers.values():
+        print(f"           {results.path}")
     print()
     print(table_markdown(table))
     print(textwrap.fill(PUBLISHED_NOTE, width=78))
     print()
+    if note:
+        print(note)
+        print()
     print("VERDICT")
     print()
     print(text)

@@ -13,7 +13,7 @@ import numbers
 import numpy as np
 import pandas as pd
 
-from .load import Results
+from .load import OURS, PEER, Results, peer_servers
 
 ERROR_COLUMNS = ("errors_connect", "errors_read", "errors_write", "errors_status", "errors_timeout")
 
@@ -71,7 +71,8 @@ def median(values) -> float:
 def groups(runs: pd.DataFrame) -> list[tuple[str, int]]:
     """(server, connections) pairs: servers in first-appearance order, then connections ascending.
 
-    The same order as summary.md, so a table and the summary read alike.
+    The same order as summary.md, so a table and the summary read alike;
+    peers come after our servers (see servers()).
     """
     return [
         (server, int(c))
@@ -85,7 +86,10 @@ def connection_counts(runs: pd.DataFrame) -> list[int]:
 
 
 def servers(runs: pd.DataFrame) -> list[str]:
-    return list(dict.fromkeys(runs["server"]))
+    """Server labels in first-appearance order, our servers first, then the peers."""
+    labels = list(dict.fromkeys(runs["server"]))
+    peers = peer_servers(runs)
+    return [s for s in labels if s not in peers] + [s for s in labels if s in peers]
 
 
 def server_cpu_us_per_request(runs: pd.DataFrame) -> pd.Series:
@@ -103,6 +107,7 @@ def summary_row(all_runs: pd.DataFrame, server: str, connections: int) -> dict:
     group = all_runs[(all_runs["server"] == server) & (all_runs["connections"] == connections)]
     ok = group[group["status"] == "ok"]
     first = group.iloc[0]
+    kind = first["kind"] if "kind" in group.columns else OURS
     rps = spread(ok["requests_per_s"])
     bound = little_bound(first["connections"], first["delay_ms"], first["work_ms"])
     unserved = _finite(ok["unserved_connections"])
@@ -125,25 +130,45 @@ def summary_row(all_runs: pd.DataFrame, server: str, connections: int) -> dict:
         "wrk_cpu_percent": median(ok["wrk_cpu_percent"]),
         "server_cpu_us_per_request": median(server_cpu_us_per_request(ok)),
         "rss_mib": median(ok["server_rss_mib"]),
-        "jain": median(ok["jain_connections"]),
+        # Peers expose no per-worker counters: no Jain's index, never a 0.
+        "jain": median(ok["jain_connections"]) if kind != PEER else math.nan,
+        "kind": kind,
     }
 
 
 SUMMARY_COLUMNS = (
     "server", "connections", "runs_ok", "runs_total", "rps_median", "rps_min", "rps_max",
     "p50_ms", "p99_ms", "p99_9_ms", "efficiency", "little_bound", "errors", "unserved_max",
-    "server_cpu_percent", "wrk_cpu_percent", "server_cpu_us_per_request", "rss_mib", "jain",
+    "server_cpu_percent", "wrk_cpu_percent", "server_cpu_us_per_request", "rss_mib", "jain", "kind",
 )
+
+PEER_MARK = " (peer)"
 
 
 def summary_table(results: Results) -> pd.DataFrame:
     """One row per (server, connections), the numbers of summary.md unformatted.
 
     efficiency is a fraction (0.989), not a percentage, as in runs.csv.
+    Our servers come first, then the peers; `kind` (last) says which is
+    which, and a peer's jain is NaN (it has no per-worker counters).
     """
     runs = results.runs
     rows = [summary_row(runs, server, c) for server, c in groups(runs)]
     return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
+
+
+def mark_peers(table: pd.DataFrame) -> pd.DataFrame:
+    """A table to show: each peer's server label followed by " (peer)", the kind column left out.
+
+    Works on any table with `server` and `kind` columns (summary_table's);
+    a table without `kind` is returned unchanged.
+    """
+    if "kind" not in table.columns:
+        return table
+    shown = table.copy()
+    peer = shown["kind"] == PEER
+    shown["server"] = shown["server"].where(~peer, shown["server"].astype(str) + PEER_MARK)
+    return shown.drop(columns="kind")
 
 
 def ratio_table(a: Results, b: Results) -> pd.DataFrame:

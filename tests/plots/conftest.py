@@ -44,3 +44,9 @@ def results_a():
 @pytest.fixture
 def results_sweep():
     return load_results(FIXTURES / "fixture-sweep")
+
+
+@pytest.fixture
+def results_peers():
+    """Two of our servers and two peers (fasthttp-prefork, and nginx-reuseport labelled nginx)."""
+    return load_results(FIXTURES / "fixture-peers")

@@ -125,3 +125,52 @@ def test_latest_results_none_found(tmp_path):
         latest_results(tmp_path, host="elsewhere")
     with pytest.raises(ResultsError):
         latest_results(tmp_path / "missing")
+
+
+# ---- kind: ours or peer -----------------------------------------------------
+
+def test_kind_defaults_to_ours_for_files_without_the_column(results_a, fixtures_dir):
+    assert "kind" not in (fixtures_dir / "fixture-a" / "runs.csv").read_text().splitlines()[0].split(",")
+    columns = list(results_a.runs.columns)
+    assert columns[columns.index("server") + 1] == "kind"  # where the harness writes it
+    assert set(results_a.runs["kind"]) == {"ours"}
+    assert results_a.peers() == set()
+    assert not results_a.is_peer("prefork-epoll")
+
+
+def test_kind_read_as_text(results_peers):
+    runs = results_peers.runs
+    assert runs["kind"].tolist() == ["peer", "ours", "ours", "peer"] * 2
+    assert results_peers.peers() == {"fasthttp-prefork", "nginx"}
+    assert results_peers.is_peer("nginx") and not results_peers.is_peer("threadpool")
+    # A peer has no per-worker counters: empty, so NaN, never 0.
+    peers = runs[runs["kind"] == "peer"]
+    for column in ("workers_conn_min", "workers_conn_max", "jain_connections"):
+        assert peers[column].isna().all(), column
+    # unserved_connections: the listen queue at the end, when the harness could read it.
+    assert peers["unserved_connections"].tolist()[:2] == [0, 3]
+    assert math.isnan(runs.loc[runs["run_id"] == 5, "unserved_connections"].iloc[0])
+    assert set(results_peers.workers["server"]) == {"prefork-epoll", "threadpool"}
+
+
+def test_empty_kind_is_ours(copy_fixture):
+    path = copy_fixture("fixture-peers")
+    runs = path / "runs.csv"
+    lines = runs.read_text().splitlines()
+    lines[1] = lines[1].replace(",fasthttp-prefork,peer,", ",fasthttp-prefork,,", 1)
+    assert ",fasthttp-prefork,," in lines[1]
+    runs.write_text("\n".join(lines) + "\n")
+    results = load_results(path)
+    assert results.runs.loc[0, "kind"] == "ours"
+    assert results.peers() == {"fasthttp-prefork", "nginx"}  # its second run still says peer
+
+
+def test_unknown_kind_names_file_line_and_value(copy_fixture):
+    path = copy_fixture("fixture-peers")
+    runs = path / "runs.csv"
+    runs.write_text(runs.read_text().replace(",nginx,peer,", ",nginx,theirs,", 1))
+    with pytest.raises(ResultsError) as error:
+        load_results(path)
+    message = str(error.value)
+    assert "runs.csv: column 'kind' line 5: 'theirs'" in message
+    assert "ours, peer" in message

@@ -10,10 +10,25 @@ hand-picked numbers (see the comments on each test):
     prefork-epoll  req/s 120000, 110000, 130000 -> median 120000, 5 µs CPU per request
     threadpool     req/s 100000,  90000, 105000 -> median 100000, 8 µs CPU per request
     wrk 95 % busy in every run
+
+and, under fixtures_reproduce/peers/ (copied in by the tests that want them),
+the peers scenarios: our prefork-epoll (not taken), three fasthttp peers
+(taken, in the order prefork, single, prefork-reuseport) and nginx-reuseport
+(not taken):
+
+  peers (delay 100 ms)
+    fasthttp-prefork            req/s 4950, 5050 -> median 5000
+    fasthttp-single             req/s 3950, 4050 -> median 4000   prefork/single 1.25
+    fasthttp-prefork-reuseport  req/s 5100
+  peers-nodelay (delay 0)
+    fasthttp-prefork            req/s 100000, 120000 -> median 110000, 7 µs CPU per request
+    fasthttp-single             req/s  95000, 105000 -> median 100000, 9 µs   prefork/single 1.1
+    fasthttp-prefork-reuseport  req/s 115000, 6 µs
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 import shutil
@@ -31,6 +46,9 @@ HOST = "fixturehost"
 SEED_DIR = FIXTURES / HOST / "20260101T000000Z-seed"
 NODELAY_DIR = FIXTURES / HOST / "20260101T000100Z-seed-nodelay"
 PUBLISHED = HERE.parent.parent / "results" / "published" / "fasthttp-prefork-readme.csv"
+PEERS_FIXTURES = HERE / "fixtures_reproduce" / "peers"
+PEERS_DIR = PEERS_FIXTURES / HOST / "20260101T000200Z-peers"
+PEERS_NODELAY_DIR = PEERS_FIXTURES / HOST / "20260101T000300Z-peers-nodelay"
 
 
 @pytest.fixture
@@ -276,3 +294,156 @@ def test_main_runs_both_scenarios_then_reports(results_root, tmp_path, capsys):
     calls = log.read_text().splitlines()
     assert calls == [f"run scenarios/seed.toml --out {results_root}",
                      f"run scenarios/seed-nodelay.toml --out {results_root}"]
+
+
+# ---- fasthttp measured here (the peers scenarios) ---------------------------
+
+@pytest.fixture
+def peers_table(published):
+    return reproduce.reproduce_table(published, load_results(SEED_DIR), load_results(NODELAY_DIR),
+                                     load_results(PEERS_DIR), load_results(PEERS_NODELAY_DIR))
+
+
+def with_peers(results_root, *names):
+    for name in names:
+        shutil.copytree(PEERS_FIXTURES / HOST / name, results_root / HOST / name)
+
+
+def test_table_without_peers_is_as_before(table):
+    assert "fasthttp" not in " ".join(table["server"][2:])
+    assert set(table["kind"][2:]) == {"ours"}
+
+
+def test_table_adds_the_fasthttp_rows_after_each_scenario(peers_table):
+    assert list(zip(peers_table["scenario"], peers_table["server"], peers_table["kind"])) == [
+        ("fasthttp README", "prefork", ""),
+        ("fasthttp README", "non-prefork", ""),
+        ("seed", "prefork-epoll", "ours"),
+        ("seed", "threadpool", "ours"),
+        ("peers", "fasthttp-prefork", "peer"),
+        ("peers", "fasthttp-single", "peer"),
+        ("peers", "fasthttp-prefork-reuseport", "peer"),
+        ("seed-nodelay", "prefork-epoll", "ours"),
+        ("seed-nodelay", "threadpool", "ours"),
+        ("peers-nodelay", "fasthttp-prefork", "peer"),
+        ("peers-nodelay", "fasthttp-single", "peer"),
+        ("peers-nodelay", "fasthttp-prefork-reuseport", "peer"),
+    ]
+    assert list(peers_table["requests_per_s"][4:7]) == [5000, 4000, 5100]
+    assert list(peers_table["requests_per_s"][9:]) == [110000, 100000, 115000]
+    assert peers_table.loc[4, "efficiency"] == pytest.approx(5000 / 5120)
+    assert peers_table.loc[9, "server_cpu_us_per_request"] == pytest.approx(7.0)
+
+
+def test_table_markdown_marks_the_peers(peers_table):
+    lines = reproduce.table_markdown(peers_table).splitlines()
+    assert len(lines) == 2 + 12
+    assert lines[6] == ("| measured | peers | 100 | fasthttp-prefork (peer) | 5,000 | 100.4 | 102 | 5,120 | 97.7 "
+                        "| 10 | 6 |")
+    assert lines[12].startswith("| measured | peers-nodelay | 0 | fasthttp-single (peer) | 100,000 | 1.50 |")
+
+
+def test_verdict_sets_fasthttp_beside_the_published_ratio(peers_table):
+    flat = " ".join(reproduce.verdict(peers_table).split())
+    # 110000 / 100000 = 1.1 with no wait; 5000 / 4000 = 1.25 with the wait; 104861.58 / 97553.34 = 1.075.
+    assert ("Measured here, fasthttp's own fasthttp-prefork/fasthttp-single = 1.100 with no wait "
+            "(110,000 / 100,000 req/s) and 1.250 with the 100 ms wait (5,000 / 4,000 req/s), "
+            "against the published prefork/non-prefork 1.075.") in flat
+    # Our ratio is still there, unchanged.
+    assert "prefork-epoll/threadpool = 1.200" in flat
+    # The fasthttp rows are measured rows like the others.
+    assert "fasthttp-prefork 5,000 req/s = 97.7 % of the bound" in flat
+    assert ("prefork-epoll 5.0 µs < fasthttp-prefork-reuseport 6.0 µs < fasthttp-prefork 7.0 µs < "
+            "threadpool 8.0 µs < fasthttp-single 9.0 µs") in flat
+    assert all(len(line) <= 78 for line in reproduce.verdict(peers_table).splitlines())
+
+
+def test_verdict_with_fasthttp_only_without_the_wait(published):
+    table = reproduce.reproduce_table(published, load_results(SEED_DIR), load_results(NODELAY_DIR),
+                                      peers_nodelay=load_results(PEERS_NODELAY_DIR))
+    flat = " ".join(reproduce.verdict(table).split())
+    assert ("fasthttp-prefork/fasthttp-single = 1.100 with no wait (110,000 / 100,000 req/s), "
+            "against the published prefork/non-prefork 1.075.") in flat
+    assert "with the 100 ms wait (" not in flat
+
+
+def test_verdict_without_fasthttp_rows_says_nothing_of_them(table):
+    assert "fasthttp's own" not in reproduce.verdict(table)
+
+
+def test_table_rejects_peers_results_that_do_not_fit(published):
+    seed, nodelay = load_results(SEED_DIR), load_results(NODELAY_DIR)
+    with pytest.raises(ResultsError, match="expected no wait"):
+        reproduce.reproduce_table(published, seed, nodelay, peers_nodelay=load_results(PEERS_DIR))
+    with pytest.raises(ResultsError, match="the handler waits 0 ms, in the seed results 100 ms"):
+        reproduce.reproduce_table(published, seed, nodelay, peers=load_results(PEERS_NODELAY_DIR))
+    no_fasthttp = load_results(PEERS_DIR)
+    no_fasthttp = dataclasses.replace(no_fasthttp, runs=no_fasthttp.runs[no_fasthttp.runs["model"] == "prefork-epoll"])
+    assert "has no fasthttp peer" in reproduce.peers_problem(no_fasthttp, seed, waits=True)
+
+
+def test_missing_peers_note():
+    assert reproduce.missing_peers_note([]) == ""
+    note = reproduce.missing_peers_note(["peers", "peers-nodelay"])
+    assert "`make bench SCENARIO=scenarios/peers.toml` (with the wait)" in note
+    assert "`make bench SCENARIO=scenarios/peers-nodelay.toml` (no wait)" in note
+    assert "\n" not in note
+    only = reproduce.missing_peers_note(["peers-nodelay"])
+    assert "scenarios/peers-nodelay.toml" in only and "scenarios/peers.toml" not in only
+
+
+def test_figure_with_peers(peers_table, tmp_path):
+    paths = reproduce.published_vs_measured(peers_table, tmp_path / "plots")
+    assert [p.name for p in paths] == ["published-vs-measured.png", "published-vs-measured.svg"]
+    assert paths[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_main_without_peers_says_what_to_run(results_root, capsys):
+    status = reproduce.main(["--no-run", "--results-root", str(results_root), "--host", HOST])
+    out = capsys.readouterr().out
+    assert status == 0
+    note = [line for line in out.splitlines() if line.startswith("No fasthttp rows")]
+    assert len(note) == 1
+    assert "make bench SCENARIO=scenarios/peers.toml" in note[0]
+    assert "make bench SCENARIO=scenarios/peers-nodelay.toml" in note[0]
+    assert "(peer)" not in out
+    report = (results_root / HOST / NODELAY_DIR.name / "reproduce.md").read_text()
+    assert note[0] in report
+
+
+def test_main_with_peers_adds_the_fasthttp_rows(results_root, capsys):
+    with_peers(results_root, PEERS_DIR.name, PEERS_NODELAY_DIR.name)
+    status = reproduce.main(["--no-run", "--results-root", str(results_root), "--host", HOST])
+    out = capsys.readouterr().out
+    assert status == 0
+    assert "No fasthttp rows" not in out
+    assert str(results_root / HOST / PEERS_DIR.name) in out
+    assert "| measured | peers-nodelay | 0 | fasthttp-prefork (peer) | 110,000 |" in out
+    assert "nginx" not in out
+    report = (results_root / HOST / NODELAY_DIR.name / "reproduce.md").read_text()
+    assert f"`{results_root / HOST / PEERS_NODELAY_DIR.name}`" in report
+    assert "1.100 with no wait" in " ".join(report.split())
+    assert (results_root / HOST / NODELAY_DIR.name / "plots" / "published-vs-measured.png").is_file()
+    assert not (results_root / HOST / PEERS_DIR.name / "reproduce.md").exists()
+
+
+def test_main_with_one_peers_scenario_names_the_other(results_root, capsys):
+    with_peers(results_root, PEERS_DIR.name)
+    assert reproduce.main(["--no-run", "--results-root", str(results_root), "--host", HOST]) == 0
+    out = capsys.readouterr().out
+    assert "| measured | peers | 100 | fasthttp-single (peer) | 4,000 |" in out
+    note = [line for line in out.splitlines() if line.startswith("No fasthttp rows")]
+    assert len(note) == 1 and "peers-nodelay.toml" in note[0] and "scenarios/peers.toml" not in note[0]
+    assert "1.250 with the 100 ms wait" in " ".join(out.split())
+
+
+def test_main_leaves_out_peers_results_that_do_not_fit(results_root, capsys):
+    # A peers-nodelay run whose handler waited: left out with a line saying why, not a failure.
+    with_peers(results_root, PEERS_DIR.name)
+    shutil.copytree(PEERS_FIXTURES / HOST / PEERS_DIR.name, results_root / HOST / "20260101T000400Z-peers-nodelay")
+    assert reproduce.main(["--no-run", "--results-root", str(results_root), "--host", HOST]) == 0
+    out = capsys.readouterr().out
+    assert "fasthttp rows of peers-nodelay left out:" in out
+    assert "expected no wait" in out
+    assert "| measured | peers | 100 | fasthttp-prefork (peer) | 5,000 |" in out
+    assert "peers-nodelay | 0 | fasthttp" not in out

@@ -5,7 +5,8 @@ import pandas as pd
 import pytest
 
 from plots.tables import (
-    SUMMARY_COLUMNS, format_markdown, jain_index, little_bound, ratio_table, spread, summary_table,
+    SUMMARY_COLUMNS, format_markdown, jain_index, little_bound, mark_peers, ratio_table, servers, spread,
+    summary_table,
 )
 
 
@@ -168,3 +169,58 @@ def test_format_markdown_summary_table_has_one_line_per_row(results_sweep):
     assert len(text.splitlines()) == 2 + 4
     assert "| prefork-epoll | 16 | 2 | 2 |" in text
     assert not math.isnan(summary_table(results_sweep)["rps_median"].iloc[0])
+
+
+# ---- peers ------------------------------------------------------------------
+
+def test_summary_table_old_results_are_all_ours(results_a):
+    table = summary_table(results_a)
+    assert list(table["kind"]) == ["ours", "ours"]
+    assert mark_peers(table)["server"].tolist() == ["prefork-epoll", "threadpool"]
+
+
+def test_peers_come_after_our_servers(results_peers):
+    # runs.csv lists fasthttp-prefork first; the tables put our servers first.
+    assert list(dict.fromkeys(results_peers.runs["server"])) == ["fasthttp-prefork", "prefork-epoll", "threadpool",
+                                                                 "nginx"]
+    assert servers(results_peers.runs) == ["prefork-epoll", "threadpool", "fasthttp-prefork", "nginx"]
+    table = summary_table(results_peers)
+    assert list(zip(table["server"], table["kind"])) == [
+        ("prefork-epoll", "ours"), ("threadpool", "ours"), ("fasthttp-prefork", "peer"), ("nginx", "peer")]
+
+
+def test_peer_rows_have_their_numbers_and_no_worker_numbers(results_peers):
+    table = summary_table(results_peers)
+    fasthttp = row(table, "fasthttp-prefork")
+    assert fasthttp["rps_median"] == 5050  # median of 5060 and 5040
+    # The median of 0.4 s / 50,600 and 0.42 s / 50,400 requests.
+    assert fasthttp["server_cpu_us_per_request"] == pytest.approx((0.4 / 50600 + 0.42 / 50400) / 2 * 1e6)
+    assert fasthttp["rss_mib"] == 30
+    assert math.isnan(fasthttp["jain"])
+    assert fasthttp["unserved_max"] == 0  # 0 and an empty value
+    nginx = row(table, "nginx")
+    assert (nginx["runs_ok"], nginx["runs_total"]) == (1, 2)
+    assert nginx["unserved_max"] == 3
+    assert math.isnan(nginx["jain"])
+    assert row(table, "threadpool")["jain"] == 0.5
+
+
+def test_markdown_marks_peers_and_shows_a_dash_for_their_worker_numbers(results_peers):
+    shown = mark_peers(summary_table(results_peers))
+    assert "kind" not in shown.columns
+    assert shown["server"].tolist() == ["prefork-epoll", "threadpool", "fasthttp-prefork (peer)", "nginx (peer)"]
+    lines = format_markdown(shown).splitlines()
+    assert lines[4].startswith("| fasthttp-prefork (peer) | 512 | 2 | 2 | 5,050 |")
+    assert lines[4].endswith("| 30 | – |")  # rss 30 MiB, no Jain's index
+    assert lines[5].startswith("| nginx (peer) | 512 | 1 | 2 |")
+    assert lines[5].endswith("| 6.50 | – |")
+    text = format_markdown(summary_table(results_peers))
+    assert "nan" not in text.lower()
+    assert text.splitlines()[4].endswith("| – | peer |")
+
+
+def test_ratio_table_with_peers(results_peers):
+    table = ratio_table(results_peers, scaled(results_peers, 2))
+    rps = table[table["metric"] == "rps_median"].set_index("server")
+    assert list(rps.index) == ["prefork-epoll", "threadpool", "fasthttp-prefork", "nginx"]
+    assert rps.at["nginx", "ratio"] == 2
