@@ -105,16 +105,29 @@ compare: deps
 
 # The well-known implementations measured beside ours (peers/README.md):
 # Debian's packages, and fasthttp built offline from Debian's Go packages in
-# GOPATH mode (no module proxy). Their package scripts may start nginx and
-# Apache as system services on port 80: the harness never uses those (it
-# starts its own on a free port), so they are left as the system has them.
+# GOPATH mode (no module proxy). On a machine with systemd, installing nginx
+# and Apache also starts them as services on port 80, which the harness never
+# uses (it starts its own on a free port): a service started only because
+# this target installed its package is stopped and disabled again, so that
+# no idle server runs beside the measurements. Services that were installed
+# before are left alone.
+PEER_SERVICES := nginx apache2
 PEER_PACKAGES := golang-go golang-github-valyala-fasthttp-dev nginx-light libnginx-mod-http-echo apache2
 GO_ENV := env -u GOFLAGS GO111MODULE=off GOPROXY=off GOPATH=/usr/share/gocode:$(abspath $(BUILD_DIR))/gopath \
           GOCACHE=$(abspath $(BUILD_DIR))/gopath/cache
 
 peers: configure
+	@mkdir -p $(BUILD_DIR)/peers $(BUILD_DIR)/gopath; : > $(BUILD_DIR)/peers/new-services; \
+	for s in $(PEER_SERVICES); do \
+	  dpkg-query -W -f='$${Status}' $$s 2>/dev/null | grep -q 'ok installed' || echo $$s >> $(BUILD_DIR)/peers/new-services; \
+	done
 	$(call apt_install,$(PEER_PACKAGES))
-	mkdir -p $(BUILD_DIR)/peers $(BUILD_DIR)/gopath
+	@for s in $$(cat $(BUILD_DIR)/peers/new-services); do \
+	  if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet $$s 2>/dev/null; then \
+	    echo "make peers: stopping and disabling the $$s service its package started"; \
+	    $(SUDO) systemctl disable --now --quiet $$s; \
+	  fi; \
+	done; rm -f $(BUILD_DIR)/peers/new-services
 	$(GO_ENV) go build -o $(BUILD_DIR)/peers/fasthttp-peer ./peers/fasthttp/main.go
 
 clean:
