@@ -117,15 +117,15 @@ GO_ENV := env -u GOFLAGS GO111MODULE=off GOPROXY=off GOPATH=/usr/share/gocode:$(
           GOCACHE=$(abspath $(BUILD_DIR))/gopath/cache
 
 peers: configure
-	@mkdir -p $(BUILD_DIR)/peers $(BUILD_DIR)/gopath; : > $(BUILD_DIR)/peers/new-services; \
+	@mkdir -p $(BUILD_DIR)/peers $(BUILD_DIR)/gopath; touch $(BUILD_DIR)/peers/new-services; \
 	for s in $(PEER_SERVICES); do \
 	  dpkg-query -W -f='$${Status}' $$s 2>/dev/null | grep -q 'ok installed' || echo $$s >> $(BUILD_DIR)/peers/new-services; \
 	done
 	$(call apt_install,$(PEER_PACKAGES))
 	@for s in $$(cat $(BUILD_DIR)/peers/new-services); do \
-	  if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet $$s 2>/dev/null; then \
-	    echo "make peers: stopping and disabling the $$s service its package started"; \
-	    $(SUDO) systemctl disable --now --quiet $$s; \
+	  if [ -d /run/systemd/system ] && systemctl is-enabled --quiet $$s 2>/dev/null; then \
+	    echo "make peers: stopping and disabling the $$s service its package installed"; \
+	    $(SUDO) systemctl disable --now --quiet $$s || exit 1; \
 	  fi; \
 	done; rm -f $(BUILD_DIR)/peers/new-services
 	$(GO_ENV) go build -o $(BUILD_DIR)/peers/fasthttp-peer ./peers/fasthttp/main.go

@@ -147,8 +147,11 @@ void ChildProcess::kill_group() {
     if (!exited()) {
         ::kill(pid_, SIGKILL);
         int status = 0;
-        if (waitpid(pid_, &status, 0) == pid_) status_ = status;
-        else status_ = 0;
+        pid_t reaped;
+        while ((reaped = waitpid(pid_, &status, 0)) < 0 && errno == EINTR) {
+        }
+        // Without a status (someone else reaped it) it still is gone: record a kill.
+        status_ = reaped == pid_ ? status : SIGKILL;
     }
 }
 

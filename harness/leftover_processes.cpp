@@ -115,10 +115,17 @@ void verify_nothing_left(pid_t group, std::string_view marker, std::uint16_t por
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     for (const LeftoverProcess& p : left) ::kill(p.pid, SIGKILL);
+    // SIGKILL takes effect asynchronously: confirm before saying so.
+    std::vector<LeftoverProcess> survivors = left;
+    for (int i = 0; i < 100 && !survivors.empty(); ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        survivors = processes_of_run(group, marker);
+    }
     std::string what;
     if (!left.empty())
-        what = fmt::format("{} process(es) of this run still running {} ms after the stop, killed now: {}", left.size(),
-                           grace.count(), describe(left));
+        what = fmt::format("{} process(es) of this run still running {} ms after the stop, killed now: {}{}", left.size(),
+                           grace.count(), describe(left),
+                           survivors.empty() ? "" : fmt::format(" (still alive 1 s after SIGKILL: {})", describe(survivors)));
     if (port_held) what += fmt::format("{}port {} still in use after the stop", what.empty() ? "" : "; ", port);
     throw std::runtime_error(what);
 }

@@ -79,11 +79,18 @@ std::map<std::string, PeerDefinition> load_peers(const Scenario& scenario, const
 
 // The Debian version of each package a peer comes from, for meta.json.
 std::string package_version(const std::string& package) {
-    std::string command = "dpkg-query -W -f='${Version}' " + package + " 2>/dev/null";
+    // The name is checked by load_peer (Debian's characters, no leading '-').
+    std::string command = "dpkg-query -W -f='${db:Status-Abbrev} ${Version}\\n' " + package + " 2>/dev/null";
     std::string version;
     if (FILE* pipe = popen(command.c_str(), "r")) {
-        char buffer[256];
-        while (std::fgets(buffer, sizeof buffer, pipe)) version += buffer;
+        char line[256];
+        // "ii  1.22.1-9" for an installed package; one line per architecture.
+        while (std::fgets(line, sizeof line, pipe))
+            if (std::string_view(line).substr(0, 2) == "ii" && version.empty()) {
+                version = std::string(line).substr(std::string_view(line).find_first_of(' ', 2));
+                version.erase(0, version.find_first_not_of(' '));
+                version.erase(version.find_last_not_of("\n ") + 1);
+            }
         pclose(pipe);
     }
     return version.empty() ? "not installed" : version;

@@ -1,6 +1,7 @@
 #include "peer_definition.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <csignal>
 #include <cstring>
 #include <fstream>
@@ -70,7 +71,8 @@ PeerDefinition load_peer(const std::filesystem::path& file) {
     peer.env = reader.string_table("env");
     peer.packages = reader.strings("packages");
     for (const std::string& package : peer.packages)
-        if (package.empty() || package.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789.+-") != std::string::npos)
+        if (package.empty() || !std::isalnum(static_cast<unsigned char>(package.front())) ||
+            package.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789.+-") != std::string::npos)
             reader.fail("packages", fmt::format("Debian package names, got \"{}\"", package));
     return peer;
 }

@@ -19,10 +19,12 @@ namespace {
 
 using std::chrono::milliseconds;
 
-bool group_has_members(pid_t group) { return ::kill(-group, 0) == 0; }
+// Living members only: an orphaned child that has exited stays a zombie
+// until PID 1 reaps it, which can take a while and is not ours to wait for.
+bool group_has_members(pid_t group) { return !processes_of_run(group, "").empty(); }
 
 // Waits until nothing is left in the group `leader` leads, up to `timeout`;
-// reaps the leader meanwhile (a zombie still counts as a member).
+// reaps the leader meanwhile.
 bool wait_group_empty(ChildProcess& leader, milliseconds timeout) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (group_has_members(leader.pid())) {
@@ -96,7 +98,9 @@ RunningPeer::RunningPeer(PeerLaunch launch) : launch_(std::move(launch)) {
     const auto deadline = std::chrono::steady_clock::now() + launch_.ready_timeout;
     while (!connects(port_)) {
         std::string why;
-        if (process_->wait_for(milliseconds(50)))
+        if (launch_.interrupted != nullptr && launch_.interrupted->load())
+            why = fmt::format("was interrupted while waiting for its port {}", port_);
+        else if (process_->wait_for(milliseconds(50)))
             why = fmt::format("{} before its port {} answered", describe_wait_status(*process_->wait_status()), port_);
         else if (std::chrono::steady_clock::now() >= deadline)
             why = fmt::format("did not answer on port {} within {} ms", port_, launch_.ready_timeout.count());
@@ -111,29 +115,38 @@ RunningPeer::RunningPeer(PeerLaunch launch) : launch_(std::move(launch)) {
 }
 
 bool RunningPeer::stop(milliseconds timeout) {
+    // Once only: after the first stop the group's ID is free for reuse.
+    if (stopped_) return killed_;
+    stopped_ = true;
     const pid_t group = process_->pid();
     process_->signal(launch_.peer.stop_signal);
     process_->wait_for(timeout);
-    bool killed = false;
     if (group_has_members(group)) {
         ::kill(-group, SIGTERM);
         if (!wait_group_empty(*process_, milliseconds(2000))) {
             process_->kill_group();
-            killed = true;
+            killed_ = true;
         }
     }
     if (!process_->exited()) {
         process_->kill_group();
-        killed = true;
+        killed_ = true;
     }
-    verify_nothing_left(group, launch_.run_marker, port_, milliseconds(2000));
+    std::string left;
+    try {
+        verify_nothing_left(group, launch_.run_marker, port_, milliseconds(2000));
+    } catch (const std::exception& error) {
+        left = error.what();
+    }
     // Exiting on its own stop signal is how several peers (Go programs) stop.
     const int status = *process_->wait_status();
     const bool clean = (WIFEXITED(status) && WEXITSTATUS(status) == 0) ||
                        (WIFSIGNALED(status) && (WTERMSIG(status) == launch_.peer.stop_signal || WTERMSIG(status) == SIGTERM));
-    if (!killed && !clean)
-        throw std::runtime_error(fmt::format("peer {} {}; {}", launch_.peer.name, describe_wait_status(status), output_of(launch_)));
-    return killed;
+    if (!killed_ && !clean)
+        throw std::runtime_error(fmt::format("peer {} {}; {}{}", launch_.peer.name, describe_wait_status(status),
+                                             output_of(launch_), left.empty() ? "" : "; " + left));
+    if (!left.empty()) throw std::runtime_error(left);
+    return killed_;
 }
 
 } // namespace pb::harness

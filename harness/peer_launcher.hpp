@@ -3,6 +3,7 @@
 // directory, start it on a free port in its own process group, wait until
 // the port answers, and at the end stop the whole group and prove nothing
 // is left. Peers print no ready line and expose no counters.
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <memory>
@@ -22,6 +23,7 @@ struct PeerLaunch {
     std::filesystem::path stdout_file, stderr_file;
     std::string run_marker;          // "NAME=value" put into its environment
     std::chrono::milliseconds ready_timeout{15'000};
+    const std::atomic<bool>* interrupted = nullptr; // Ctrl-C ends the wait for the port
 };
 
 class RunningPeer : public LaunchedServer {
@@ -35,7 +37,8 @@ public:
 
     // The peer's stop signal to its first process; after `timeout`, or once
     // that process is gone, SIGTERM and then SIGKILL to what remains of the
-    // group (fasthttp's prefork children outlive their master).
+    // group (fasthttp's prefork children outlive their master). A second
+    // call does nothing and returns the first one's answer.
     bool stop(std::chrono::milliseconds timeout) override;
     std::vector<WorkerRow> final_counters() const override { return {}; }
 
@@ -44,6 +47,7 @@ private:
     std::uint16_t port_ = 0;
     std::vector<std::string> command_;
     std::unique_ptr<ChildProcess> process_;
+    bool stopped_ = false, killed_ = false;
 };
 
 // Throws PeerError when the peer's program is missing, saying how to

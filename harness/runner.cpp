@@ -63,6 +63,7 @@ std::unique_ptr<LaunchedServer> launch(const RunContext& context, const ServerSp
         peer.stdout_file = files.server_stdout;
         peer.stderr_file = files.server_stderr;
         peer.run_marker = run_marker(context, id);
+        peer.interrupted = context.interrupted;
         return std::make_unique<RunningPeer>(std::move(peer));
     }
     ServerLaunch ours;
@@ -214,8 +215,10 @@ RunResult execute_run(const RunContext& context, const PlannedRun& planned) {
         result.status = RunStatus::interrupted;
         result.reason = "interrupted by a signal (Ctrl-C)";
     } catch (const std::exception& error) {
-        result.status = RunStatus::failed;
-        result.reason = error.what();
+        // A failure that a Ctrl-C caused (a start cut short) is an interrupt.
+        const bool interrupted = context.interrupted != nullptr && context.interrupted->load();
+        result.status = interrupted ? RunStatus::interrupted : RunStatus::failed;
+        result.reason = interrupted ? fmt::format("interrupted by a signal (Ctrl-C): {}", error.what()) : error.what();
     }
     if (result.server_command.empty()) {
         try {

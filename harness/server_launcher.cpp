@@ -95,8 +95,11 @@ std::optional<std::vector<WorkerRow>> RunningServer::counters_now(milliseconds t
 }
 
 bool RunningServer::stop(milliseconds timeout) {
+    // Once only: after the first stop the group's ID is free for reuse.
+    if (stopped_) return killed_;
+    stopped_ = true;
     process_.signal(SIGTERM);
-    bool killed = false;
+    bool& killed = killed_;
     if (!process_.wait_for(timeout)) {
         process_.kill_group();
         killed = true;

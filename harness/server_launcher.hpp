@@ -35,7 +35,7 @@ public:
 
     // SIGTERM, wait (drain); SIGKILL to the group after `timeout`. Returns
     // true if it had to kill. Throws if the exit status was not 0 or
-    // something of the run was left.
+    // something of the run was left. A second call does nothing.
     bool stop(std::chrono::milliseconds timeout) override;
     std::vector<WorkerRow> final_counters() const override;
 
@@ -44,6 +44,7 @@ private:
     std::vector<std::string> command_;
     ChildProcess process_;
     std::uint16_t port_ = 0;
+    bool stopped_ = false, killed_ = false;
 };
 
 // The server's stderr, for a failure message (at most the last few lines).

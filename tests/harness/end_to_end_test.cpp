@@ -92,6 +92,7 @@ void write_scenario(const fs::path& file, const std::string& servers, const std:
 struct Outcome {
     int status = -1;
     std::string output;
+    pid_t pid = 0; // the harness's
 };
 
 Outcome run_harness(const std::vector<std::string>& args, const fs::path& output_file,
@@ -102,11 +103,12 @@ Outcome run_harness(const std::vector<std::string>& args, const fs::path& output
     spec.stdout_file = output_file;
     spec.stderr_file = output_file.string() + ".err";
     ChildProcess harness(spec);
+    Outcome outcome;
+    outcome.pid = harness.pid();
     if (interrupt_after > 0ms) {
         std::this_thread::sleep_for(interrupt_after);
         harness.signal(SIGINT);
     }
-    Outcome outcome;
     if (harness.wait_for(300'000ms) && WIFEXITED(*harness.wait_status()))
         outcome.status = WEXITSTATUS(*harness.wait_status());
     outcome.output = read_file(output_file) + read_file(output_file.string() + ".err");
@@ -198,7 +200,9 @@ TEST_F(EndToEnd, PeerIsMeasuredBesideOursAndMarkedAsSuch) {
     ASSERT_EQ(runs.size(), 4u);
     std::vector<std::string> header = split_csv_line(runs[0]);
     auto at = [&](const std::string& name) {
-        return static_cast<std::size_t>(std::find(header.begin(), header.end(), name) - header.begin());
+        auto found = std::find(header.begin(), header.end(), name);
+        if (found == header.end()) throw std::runtime_error("runs.csv has no column " + name);
+        return static_cast<std::size_t>(found - header.begin());
     };
     for (std::size_t i = 1; i < runs.size(); ++i) {
         std::vector<std::string> row = split_csv_line(runs[i]);
@@ -217,6 +221,10 @@ TEST_F(EndToEnd, PeerIsMeasuredBesideOursAndMarkedAsSuch) {
     nlohmann::json meta = nlohmann::json::parse(read_file(dir / "meta.json"));
     EXPECT_TRUE(meta["peers"].contains("ours-as-peer")) << meta["peers"].dump();
     EXPECT_NE(read_file(dir / "summary.md").find("| ours-as-peer | peer |"), std::string::npos);
+    // A peer's command line need not mention the temp folder; the run marker
+    // in its environment does name the harness.
+    EXPECT_TRUE(processes_mentioning("PREFORK_BENCH_RUN=" + std::to_string(outcome.pid) + ".").empty())
+        << "the harness left processes running";
     EXPECT_TRUE(processes_mentioning(temp.path().string()).empty()) << "the harness left processes running";
 }
 

@@ -77,7 +77,9 @@ TEST_F(PeerLauncher, StartsOnARealPortAnswersAndStopsCompletely) {
 TEST_F(PeerLauncher, ChildrenLeftByTheFirstProcessAreStoppedToo) {
     RunningPeer peer(launch_of("leaves-children"));
     EXPECT_NO_THROW(health_check(peer.port(), {"Host: localhost"}));
-    EXPECT_NO_THROW(peer.stop(5000ms));
+    bool killed = true;
+    EXPECT_NO_THROW(killed = peer.stop(5000ms));
+    EXPECT_FALSE(killed) << "SIGTERM to the group was enough";
     EXPECT_TRUE(processes_of_run(0, marker).empty()) << "the server the shell left behind is gone";
     EXPECT_FALSE(port_in_use(peer.port()));
 }
@@ -91,8 +93,27 @@ TEST_F(PeerLauncher, AProcessOutsideTheGroupFailsTheStopLoudlyAndIsKilled) {
         const std::string message = error.what();
         EXPECT_NE(message.find("still running"), std::string::npos) << message;
         EXPECT_NE(message.find("sleep 60"), std::string::npos) << "names the process: " << message;
+        EXPECT_EQ(message.find("still alive"), std::string::npos) << "SIGKILL worked: " << message;
     }
     EXPECT_TRUE(processes_of_run(0, marker).empty()) << "and it was killed";
+}
+
+TEST_F(PeerLauncher, ABadExitStatusOnStopIsAnError) {
+    RunningPeer peer(launch_of("fails-on-stop"));
+    try {
+        peer.stop(5000ms);
+        FAIL() << "no error for exit status 7";
+    } catch (const std::runtime_error& error) {
+        EXPECT_NE(std::string(error.what()).find("exited with status 7"), std::string::npos) << error.what();
+    }
+    EXPECT_TRUE(processes_of_run(0, marker).empty());
+    EXPECT_FALSE(port_in_use(peer.port()));
+}
+
+TEST_F(PeerLauncher, ASecondStopDoesNothing) {
+    RunningPeer peer(launch_of("ours-as-peer"));
+    EXPECT_FALSE(peer.stop(5000ms));
+    EXPECT_FALSE(peer.stop(5000ms));
 }
 
 TEST_F(PeerLauncher, ExitBeforeListeningIsAnErrorWithItsOutput) {
