@@ -4,8 +4,8 @@
 #include <algorithm>
 #include <memory>
 #include <thread>
-#include <unistd.h>
 
+#include "core/command_line.hpp"
 #include "core/units.hpp"
 #include "health_check.hpp"
 #include "listen_queue.hpp"
@@ -22,11 +22,6 @@ using std::chrono::milliseconds;
 
 constexpr milliseconds sample_interval{100};
 
-// The worker count our servers default to, given to peers as @workers@.
-int online_cpus() {
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n > 0 ? static_cast<int>(n) : 1;
-}
 
 // wrk counts whole seconds.
 std::string wrk_seconds(std::chrono::nanoseconds duration) {
@@ -58,7 +53,7 @@ std::unique_ptr<LaunchedServer> launch(const RunContext& context, const ServerSp
         peer.placeholders.dir = files.peer_dir;
         peer.placeholders.build_dir = context.build_dir;
         peer.placeholders.delay = context.scenario->delay;
-        peer.placeholders.workers = online_cpus();
+        peer.placeholders.workers = pb::online_cpus();
         peer.cpus = context.pinning.server_cpus;
         peer.stdout_file = files.server_stdout;
         peer.stderr_file = files.server_stderr;
@@ -157,7 +152,7 @@ std::vector<std::string> server_command(const RunContext& context, const ServerS
         PeerPlaceholders placeholders;
         placeholders.build_dir = context.build_dir;
         placeholders.delay = scenario.delay;
-        placeholders.workers = online_cpus();
+        placeholders.workers = pb::online_cpus();
         TemplateValues values = peer_values(peer, placeholders);
         values["port"] = "@port@";
         values["dir"] = "@dir@";

@@ -9,12 +9,13 @@
 #include "units.hpp"
 
 namespace pb {
-namespace {
 
 int online_cpus() {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     return n > 0 ? static_cast<int>(n) : 1;
 }
+
+namespace {
 
 // A duration flag whose bad value names the flag and shows what is expected.
 void add_duration(CLI::App& app, const std::string& name, std::chrono::nanoseconds& target,

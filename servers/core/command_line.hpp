@@ -32,6 +32,10 @@ struct ServerOptions {
 
 using ExtraFlags = std::function<void(CLI::App&)>;
 
+// The default of --workers: the CPUs online. The harness gives peers the
+// same number, so that both sides run as many workers.
+int online_cpus();
+
 // Parses argv. On --help or --version it prints and exits 0; on an unknown
 // flag or a bad value it prints one line naming the flag and exits 2.
 ServerOptions parse_command_line(int argc, char** argv, std::string_view model,
