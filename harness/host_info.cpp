@@ -21,6 +21,7 @@
 
 #include "affinity.hpp"
 #include "core/socket.hpp"
+#include "file_text.hpp"
 
 #ifndef PREFORK_BENCH_BUILD_TYPE
 #define PREFORK_BENCH_BUILD_TYPE ""
@@ -44,22 +45,9 @@ std::string_view trim(std::string_view text) {
     return text.substr(start, text.find_last_not_of(" \t\r\n") - start + 1);
 }
 
-// The whole file, or empty on any failure: every fact is optional.
-std::optional<std::string> read_file(const char* path) {
-    Fd fd(::open(path, O_RDONLY | O_CLOEXEC));
-    if (!fd) return std::nullopt;
-    std::string text;
-    char buffer[8192];
-    for (;;) {
-        const ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
-        if (n == 0) return text;
-        if (n > 0) text.append(buffer, static_cast<std::size_t>(n));
-        else if (errno != EINTR) return std::nullopt;
-    }
-}
 
 std::optional<std::string> read_trimmed(const char* path) {
-    auto text = read_file(path);
+    auto text = read_whole_file(path);
     if (!text) return std::nullopt;
     std::string trimmed(trim(*text));
     if (trimmed.empty()) return std::nullopt;
@@ -152,8 +140,8 @@ std::optional<std::string> hostname() {
 }
 
 std::optional<std::string> os_name() {
-    auto text = read_file("/etc/os-release");
-    if (!text) text = read_file("/usr/lib/os-release");
+    auto text = read_whole_file("/etc/os-release");
+    if (!text) text = read_whole_file("/usr/lib/os-release");
     if (!text) return std::nullopt;
     auto name = keyed_value(*text, "PRETTY_NAME", '=');
     if (name && name->size() >= 2 && (name->front() == '"' || name->front() == '\'') && name->back() == name->front())
@@ -162,13 +150,13 @@ std::optional<std::string> os_name() {
 }
 
 std::optional<std::string> cpu_model() {
-    const auto text = read_file("/proc/cpuinfo");
+    const auto text = read_whole_file("/proc/cpuinfo");
     return text ? keyed_value(*text, "model name", ':') : std::nullopt;
 }
 
 // The 'hypervisor' CPU flag, set by x86 hypervisors; empty where /proc/cpuinfo has no flags line.
 std::optional<bool> hypervisor_flag() {
-    const auto text = read_file("/proc/cpuinfo");
+    const auto text = read_whole_file("/proc/cpuinfo");
     const auto flags = text ? keyed_value(*text, "flags", ':') : std::nullopt;
     if (!flags) return std::nullopt;
     return (" " + *flags + " ").find(" hypervisor ") != std::string::npos;
@@ -189,7 +177,7 @@ std::optional<std::vector<int>> allowed() {
 }
 
 std::optional<double> memory_total_mib() {
-    const auto text = read_file("/proc/meminfo");
+    const auto text = read_whole_file("/proc/meminfo");
     const auto total = text ? keyed_value(*text, "MemTotal", ':') : std::nullopt; // "24684096 kB"
     const auto kib = total ? parse_number<std::uint64_t>(total->substr(0, total->find(' '))) : std::nullopt;
     if (!kib) return std::nullopt;

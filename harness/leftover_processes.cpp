@@ -4,7 +4,6 @@
 #include <csignal>
 #include <fmt/format.h>
 #include <filesystem>
-#include <fstream>
 #include <optional>
 #include <netinet/in.h>
 #include <sstream>
@@ -15,16 +14,13 @@
 
 #include "core/socket.hpp"
 #include "core/system_error.hpp"
+#include "file_text.hpp"
 
 namespace pb::harness {
 namespace {
 
-std::string read_file(const std::filesystem::path& file) {
-    std::ifstream in(file, std::ios::binary);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
+// Empty when the process is gone or not ours to read.
+std::string read_file(const std::filesystem::path& file) { return read_whole_file(file).value_or(""); }
 
 struct ProcState {
     char state = '?';

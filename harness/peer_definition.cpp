@@ -5,9 +5,9 @@
 #include <csignal>
 #include <cstring>
 #include <fstream>
-#include <sstream>
 
 #include "core/units.hpp"
+#include "file_text.hpp"
 #include "toml_reader.hpp"
 
 namespace pb::harness {
@@ -25,11 +25,9 @@ int signal_number(const Reader& reader, const std::string& name) {
 }
 
 std::string read_text(const std::filesystem::path& file) {
-    std::ifstream in(file);
-    if (!in) throw PeerError(fmt::format("{}: cannot open: {}", file.string(), std::strerror(errno)));
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
+    std::optional<std::string> text = read_whole_file(file);
+    if (!text) throw PeerError(fmt::format("{}: cannot read: {}", file.string(), std::strerror(errno)));
+    return *text;
 }
 
 // Decimal seconds without trailing zeros: 0.1, 0.25, 2, 0.
