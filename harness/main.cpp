@@ -11,17 +11,19 @@
 #include <nlohmann/json.hpp>
 #include <unistd.h>
 
-#include "affinity.hpp"
-#include "peer_definition.hpp"
-#include "peer_launcher.hpp"
-#include "core/units.hpp"
-#include "host_info.hpp"
-#include "preflight.hpp"
-#include "results_writer.hpp"
-#include "run_plan.hpp"
+#include "common/cpus.hpp"
+#include "launch/affinity.hpp"
+#include "scenario/peer_definition.hpp"
+#include "launch/peer_launcher.hpp"
+#include "common/units.hpp"
+#include "host/host_info.hpp"
+#include "host/preflight.hpp"
+#include "results/results_writer.hpp"
+#include "scenario/run_plan.hpp"
 #include "runner.hpp"
-#include "scenario.hpp"
-#include "summary.hpp"
+#include "scenario/scenario.hpp"
+#include "common/file_text.hpp"
+#include "results/summary.hpp"
 
 namespace {
 
@@ -195,7 +197,7 @@ int run_scenario(const Options& options) {
     context.wrk_script = options.wrk_script.empty() ? default_wrk_script() : options.wrk_script;
     context.interrupted = &interrupted;
     auto pin_mode = parse_pin_mode(scenario.pin);
-    context.pinning = plan_pinning(pin_mode.value_or(PinMode::none), allowed_cpus());
+    context.pinning = plan_pinning(pin_mode.value_or(PinMode::none), pb::allowed_cpus());
     context.wrk_path = "wrk";
     context.peers = load_peers(scenario, options.peers_dir.empty() ? default_peers_dir() : options.peers_dir);
     context.run_marker = fmt::format("PREFORK_BENCH_RUN={}", getpid());
@@ -268,15 +270,11 @@ int run_scenario(const Options& options) {
     meta["interrupted"] = interrupted.load();
     write_json(dir / "meta.json", meta);
 
-    SummaryContext summary_context{scenario.name, scenario.description, hostname(),
-                                   utc_stamp(started, "{:%Y-%m-%d %H:%M UTC}"),
-                                   context.pinning.describe() == "none"
-                                       ? "wrk and the server were not pinned: they shared all CPUs."
-                                       : fmt::format("CPU pinning: {} (wrk and the server on disjoint CPUs).",
-                                                     context.pinning.describe())};
-    std::string summary = summary_markdown(summary_context, results);
-    write_summary(dir / "summary.md", summary);
-    fmt::print("\n{}\nresults: {}\n", summary, dir.string());
+    if (const std::optional<std::string> failure = write_summary(dir)) {
+        fmt::print(stderr, "prefork-bench: no summary: {}\nresults: {}\n", *failure, dir.string());
+        return 1;
+    }
+    fmt::print("\n{}\nresults: {}\n", pb::read_whole_file(dir / "summary.md").value_or(""), dir.string());
 
     bool all_ok = results.size() == plan.size() &&
                   std::all_of(results.begin(), results.end(), [](const RunResult& r) { return r.status == RunStatus::ok; });

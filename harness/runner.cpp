@@ -5,15 +5,16 @@
 #include <memory>
 #include <thread>
 
-#include "core/command_line.hpp"
-#include "core/units.hpp"
-#include "health_check.hpp"
-#include "listen_queue.hpp"
-#include "peer_launcher.hpp"
-#include "process_usage.hpp"
-#include "server_launcher.hpp"
-#include "stats_csv.hpp"
-#include "wrk_report.hpp"
+#include "common/wait_status.hpp"
+#include "common/cpus.hpp"
+#include "common/units.hpp"
+#include "launch/health_check.hpp"
+#include "measure/listen_queue.hpp"
+#include "launch/peer_launcher.hpp"
+#include "measure/process_usage.hpp"
+#include "launch/server_launcher.hpp"
+#include "measure/stats_csv.hpp"
+#include "measure/wrk_report.hpp"
 
 namespace pb::harness {
 namespace {

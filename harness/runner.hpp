@@ -6,11 +6,11 @@
 #include <filesystem>
 #include <map>
 
-#include "affinity.hpp"
-#include "peer_definition.hpp"
-#include "run_plan.hpp"
-#include "run_result.hpp"
-#include "scenario.hpp"
+#include "launch/affinity.hpp"
+#include "scenario/peer_definition.hpp"
+#include "scenario/run_plan.hpp"
+#include "results/run_result.hpp"
+#include "scenario/scenario.hpp"
 
 namespace pb::harness {
 

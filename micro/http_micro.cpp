@@ -14,11 +14,11 @@
 #include <span>
 #include <string_view>
 
-#include "core/date_cache.hpp"
-#include "core/handler.hpp"
-#include "core/http_parser.hpp"
-#include "core/http_session.hpp"
-#include "core/response.hpp"
+#include "http/date_cache.hpp"
+#include "http/handler.hpp"
+#include "http/http_parser.hpp"
+#include "http/http_session.hpp"
+#include "http/response.hpp"
 
 namespace {
 

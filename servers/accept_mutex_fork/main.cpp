@@ -9,14 +9,14 @@
 #include <fmt/format.h>
 #include <sys/socket.h>
 
-#include "blocking_worker.hpp"
-#include "core/command_line.hpp"
-#include "core/epoll_worker.hpp"
-#include "core/forking_server.hpp"
-#include "core/process_mutex.hpp"
-#include "core/shared_memory.hpp"
-#include "core/socket.hpp"
-#include "core/system_error.hpp"
+#include "loops/blocking_worker.hpp"
+#include "cli/command_line.hpp"
+#include "loops/epoll_worker.hpp"
+#include "process/forking_server.hpp"
+#include "common/process_mutex.hpp"
+#include "common/shared_memory.hpp"
+#include "common/socket.hpp"
+#include "common/system_error.hpp"
 
 namespace {
 

@@ -8,10 +8,10 @@
 #include <exception>
 #include <fmt/format.h>
 
-#include "core/command_line.hpp"
-#include "core/epoll_worker.hpp"
-#include "core/forking_server.hpp"
-#include "core/socket.hpp"
+#include "cli/command_line.hpp"
+#include "loops/epoll_worker.hpp"
+#include "process/forking_server.hpp"
+#include "common/socket.hpp"
 
 namespace {
 

@@ -1,4 +1,4 @@
-#include "connection.hpp"
+#include "threadpool/connection.hpp"
 
 #include <algorithm>
 #include <cstring>
@@ -10,8 +10,8 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 
-#include "registry.hpp"
-#include "worker_state.hpp"
+#include "threadpool/registry.hpp"
+#include "threadpool/worker_state.hpp"
 
 namespace pb::threadpool {
 namespace {

@@ -14,9 +14,9 @@
 #include <boost/intrusive/list_hook.hpp>
 #include <boost/system/error_code.hpp>
 
-#include "core/handler.hpp"
-#include "core/http_session.hpp"
-#include "core/response.hpp"
+#include "http/handler.hpp"
+#include "http/http_session.hpp"
+#include "http/response.hpp"
 
 namespace pb::threadpool {
 

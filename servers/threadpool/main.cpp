@@ -3,9 +3,9 @@
 #include <exception>
 #include <iostream>
 
-#include "core/command_line.hpp"
-#include "core/counters.hpp"
-#include "server.hpp"
+#include "cli/command_line.hpp"
+#include "stats/worker_counters.hpp"
+#include "threadpool/server.hpp"
 
 int main(int argc, char** argv) {
     try {

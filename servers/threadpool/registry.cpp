@@ -1,4 +1,4 @@
-#include "registry.hpp"
+#include "threadpool/registry.hpp"
 
 #include <utility>
 

@@ -8,7 +8,7 @@
 
 #include <boost/intrusive/list.hpp>
 
-#include "connection.hpp"
+#include "threadpool/connection.hpp"
 
 namespace pb::threadpool {
 

@@ -1,4 +1,4 @@
-#include "server.hpp"
+#include "threadpool/server.hpp"
 
 #include <cerrno>
 #include <chrono>
@@ -13,9 +13,9 @@
 #include <unistd.h>
 #include <utility>
 
-#include "core/socket.hpp"
-#include "core/system_error.hpp"
-#include "worker_state.hpp"
+#include "common/socket.hpp"
+#include "common/system_error.hpp"
+#include "threadpool/worker_state.hpp"
 
 namespace pb::threadpool {
 namespace {

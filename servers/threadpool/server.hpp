@@ -12,10 +12,10 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
-#include "connection.hpp"
-#include "core/command_line.hpp"
-#include "core/counters.hpp"
-#include "registry.hpp"
+#include "threadpool/connection.hpp"
+#include "cli/command_line.hpp"
+#include "stats/worker_counters.hpp"
+#include "threadpool/registry.hpp"
 
 namespace pb::threadpool {
 

@@ -1,4 +1,4 @@
-#include "worker_state.hpp"
+#include "threadpool/worker_state.hpp"
 
 namespace pb::threadpool {
 namespace {

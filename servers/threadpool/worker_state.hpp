@@ -3,8 +3,8 @@
 // and its Date cache. Handlers of one connection may run on any io thread
 // (the strand only serialises them), so they always count into the slot of
 // the thread they run on: each slot then has exactly one writer.
-#include "core/counters.hpp"
-#include "core/date_cache.hpp"
+#include "stats/worker_counters.hpp"
+#include "http/date_cache.hpp"
 
 namespace pb::threadpool {
 

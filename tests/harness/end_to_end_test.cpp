@@ -14,8 +14,9 @@
 #include <unistd.h>
 #include <vector>
 
-#include "harness/child_process.hpp"
-#include "harness/preflight.hpp"
+#include "common/child_process.hpp"
+#include "common/program_path.hpp"
+#include "host/preflight.hpp"
 #include "support/temp_dir.hpp"
 
 namespace pb::harness {

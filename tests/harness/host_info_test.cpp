@@ -1,4 +1,4 @@
-#include "harness/host_info.hpp"
+#include "host/host_info.hpp"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-#include "harness/listen_queue.hpp"
+#include "measure/listen_queue.hpp"
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>

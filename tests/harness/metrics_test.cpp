@@ -1,4 +1,4 @@
-#include "harness/metrics.hpp"
+#include "results/metrics.hpp"
 
 #include <gtest/gtest.h>
 #include <vector>

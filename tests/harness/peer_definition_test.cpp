@@ -6,8 +6,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "harness/peer_definition.hpp"
-#include "harness/scenario.hpp"
+#include "scenario/peer_definition.hpp"
+#include "scenario/scenario.hpp"
 #include "support/temp_dir.hpp"
 
 namespace pb::harness {

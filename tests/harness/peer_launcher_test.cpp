@@ -9,9 +9,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "harness/health_check.hpp"
-#include "harness/leftover_processes.hpp"
-#include "harness/peer_launcher.hpp"
+#include "launch/health_check.hpp"
+#include "launch/leftover_processes.hpp"
+#include "launch/peer_launcher.hpp"
 #include "support/temp_dir.hpp"
 
 namespace pb::harness {

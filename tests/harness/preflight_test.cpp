@@ -1,4 +1,6 @@
-#include "harness/preflight.hpp"
+#include "host/preflight.hpp"
+
+#include "common/program_path.hpp"
 
 #include <gtest/gtest.h>
 #include <sys/resource.h>
@@ -41,7 +43,7 @@ TEST(PreflightNofile, NegativeConnectionsAreRejected) {
 }
 
 TEST(PreflightRun, TinyNeedPasses) {
-    if (!pb::harness::find_on_path("wrk")) GTEST_SKIP() << "wrk is not installed";
+    if (!pb::find_on_path("wrk")) GTEST_SKIP() << "wrk is not installed";
     const Preflight preflight = pb::harness::run_preflight(10);
     EXPECT_NE(preflight.wrk_path.find("wrk"), std::string::npos);
     EXPECT_EQ(preflight.wrk_version.rfind("wrk ", 0), 0u) << preflight.wrk_version;
@@ -53,13 +55,13 @@ TEST(PreflightRun, AbsurdNeedThrows) {
     rlimit now{};
     ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &now), 0);
     if (now.rlim_max == RLIM_INFINITY) GTEST_SKIP() << "the hard limit is unlimited";
-    if (!pb::harness::find_on_path("wrk")) GTEST_SKIP() << "wrk is not installed";
+    if (!pb::find_on_path("wrk")) GTEST_SKIP() << "wrk is not installed";
     EXPECT_THROW(pb::harness::run_preflight(1'000'000'000), std::runtime_error);
 }
 
 TEST(PreflightPath, FindsShAndNotNonsense) {
-    EXPECT_TRUE(pb::harness::find_on_path("sh"));
-    EXPECT_FALSE(pb::harness::find_on_path("no-such-program-prefork-bench"));
+    EXPECT_TRUE(pb::find_on_path("sh"));
+    EXPECT_FALSE(pb::find_on_path("no-such-program-prefork-bench"));
 }
 
 Preflight healthy() {

@@ -1,4 +1,4 @@
-#include "harness/process_usage.hpp"
+#include "measure/process_usage.hpp"
 
 #include <gtest/gtest.h>
 #include <signal.h>

@@ -1,8 +1,10 @@
-#include "harness/results_writer.hpp"
+#include "results/results_writer.hpp"
 
 #include <filesystem>
 #include <fstream>
 #include <gtest/gtest.h>
+
+#include <algorithm>
 #include <map>
 #include <sstream>
 #include <string>
@@ -241,14 +243,34 @@ TEST_F(ResultsWriterTest, LatencyInLongFormForMeasuredRunsOnly) {
     EXPECT_EQ(rows[6], (Row{"1", "prefork", "100", "140"}));
 }
 
-TEST_F(ResultsWriterTest, WorkersOneRowPerWorker) {
+// workers.csv has a column for every counter of the one list, in its order.
+TEST_F(ResultsWriterTest, WorkersOneRowPerWorkerWithEveryCounter) {
     write_workers_csv(dir_ / "workers.csv", runs_);
     const auto rows = parse_csv(read_file(dir_ / "workers.csv"));
     ASSERT_EQ(rows.size(), 3u);
-    EXPECT_EQ(rows[0], (Row{"run_id", "server", "worker", "pid", "connections", "requests", "responses_2xx",
-                            "responses_4xx", "responses_5xx", "accept_errors", "respawns"}));
-    EXPECT_EQ(rows[1], (Row{"1", "prefork", "0", "100", "256", "25600", "25600", "0", "0", "0", "0"}));
-    EXPECT_EQ(rows[2], (Row{"1", "prefork", "1", "101", "250", "25600", "25600", "0", "0", "0", "0"}));
+    Row header{"run_id", "server", "worker", "pid"};
+#define PB_COUNTER_NAME(name, meaning) header.push_back(#name);
+    PB_WORKER_COUNTERS(PB_COUNTER_NAME)
+#undef PB_COUNTER_NAME
+    EXPECT_EQ(rows[0], header);
+    auto cell = [&](std::size_t row, const std::string& column) {
+        const auto at = std::find(rows[0].begin(), rows[0].end(), column);
+        return at == rows[0].end() ? std::string("(no column)") : rows[row][static_cast<std::size_t>(at - rows[0].begin())];
+    };
+    for (std::size_t row : {1u, 2u}) {
+        ASSERT_EQ(rows[row].size(), header.size()) << "row " << row;
+        EXPECT_EQ(cell(row, "run_id"), "1");
+        EXPECT_EQ(cell(row, "server"), "prefork");
+        EXPECT_EQ(cell(row, "requests"), "25600");
+        EXPECT_EQ(cell(row, "responses_2xx"), "25600");
+        EXPECT_EQ(cell(row, "respawns"), "0");
+    }
+    EXPECT_EQ(cell(1, "worker"), "0");
+    EXPECT_EQ(cell(1, "pid"), "100");
+    EXPECT_EQ(cell(1, "connections"), "256");
+    EXPECT_EQ(cell(2, "worker"), "1");
+    EXPECT_EQ(cell(2, "pid"), "101");
+    EXPECT_EQ(cell(2, "connections"), "250");
 }
 
 TEST_F(ResultsWriterTest, NoRunsIsAHeaderOnly) {

@@ -1,7 +1,7 @@
 // The order of runs: interleaved servers take turns going first.
 #include <gtest/gtest.h>
 
-#include "harness/run_plan.hpp"
+#include "scenario/run_plan.hpp"
 
 namespace pb::harness {
 namespace {

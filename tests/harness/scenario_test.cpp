@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <string>
 
-#include "harness/scenario.hpp"
+#include "scenario/scenario.hpp"
 
 namespace pb::harness {
 namespace {

@@ -1,4 +1,4 @@
-#include "harness/stats_csv.hpp"
+#include "measure/stats_csv.hpp"
 
 #include <filesystem>
 #include <fstream>

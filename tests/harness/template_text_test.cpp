@@ -2,7 +2,7 @@
 // refused with the place they came from.
 #include <gtest/gtest.h>
 
-#include "harness/template_text.hpp"
+#include "scenario/template_text.hpp"
 
 namespace pb::harness {
 namespace {

@@ -1,4 +1,4 @@
-#include "harness/wrk_report.hpp"
+#include "measure/wrk_report.hpp"
 
 #include <cmath>
 #include <filesystem>
@@ -95,12 +95,6 @@ TEST(WrkReportTest, MissingFileIsAnError) {
     const std::string message = parse_error(fixtures / "no_such_report.json");
     EXPECT_NE(message.find("no_such_report.json"), std::string::npos) << message;
     EXPECT_NE(message.find("cannot open"), std::string::npos) << message;
-}
-
-TEST(WrkReportTest, StatusNames) {
-    EXPECT_EQ(to_string(RunStatus::ok), "ok");
-    EXPECT_EQ(to_string(RunStatus::failed), "failed");
-    EXPECT_EQ(to_string(RunStatus::interrupted), "interrupted");
 }
 
 } // namespace

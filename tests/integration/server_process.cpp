@@ -51,47 +51,7 @@ std::optional<long> to_number(std::string_view text) {
     return value;
 }
 
-int milliseconds_left(Clock::time_point deadline) {
-    auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now()).count();
-    return static_cast<int>(std::clamp<long long>(left, 0, 60'000));
-}
-
 } // namespace
-
-std::optional<ReadyLine> parse_ready_line(std::string_view line) {
-    if (!line.empty() && line.back() == '\n') line.remove_suffix(1);
-    constexpr std::string_view prefix = "ready ";
-    if (line.substr(0, prefix.size()) != prefix) return std::nullopt;
-    line.remove_prefix(prefix.size());
-    // Exactly the four fields, in this order.
-    const char* keys[] = {"model=", "listen=", "pid=", "workers="};
-    std::string_view values[4];
-    for (int i = 0; i < 4; ++i) {
-        std::string_view key = keys[i];
-        if (line.substr(0, key.size()) != key) return std::nullopt;
-        line.remove_prefix(key.size());
-        std::size_t end = line.find(' ');
-        values[i] = line.substr(0, end);
-        if (values[i].empty()) return std::nullopt;
-        line = end == std::string_view::npos ? std::string_view{} : line.substr(end + 1);
-        if (i < 3 && end == std::string_view::npos) return std::nullopt;
-    }
-    if (!line.empty()) return std::nullopt;
-
-    ReadyLine ready;
-    ready.model = std::string(values[0]);
-    std::size_t colon = values[1].rfind(':');
-    if (colon == std::string_view::npos) return std::nullopt;
-    ready.host = std::string(values[1].substr(0, colon));
-    auto port = to_number(values[1].substr(colon + 1));
-    auto pid = to_number(values[2]);
-    auto workers = to_number(values[3]);
-    if (!port || !pid || !workers || *port < 0 || *port > 65535) return std::nullopt;
-    ready.port = static_cast<int>(*port);
-    ready.pid = static_cast<pid_t>(*pid);
-    ready.workers = static_cast<int>(*workers);
-    return ready;
-}
 
 std::optional<ProcStat> read_proc_stat(pid_t pid) {
     // open/read rather than a stream: the process may go away between the
@@ -158,67 +118,38 @@ std::vector<pid_t> kill_orphans() {
     return killed;
 }
 
-std::string describe_wait_status(int status) {
-    if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
-    if (WIFSIGNALED(status))
-        return "was killed by signal " + std::to_string(WTERMSIG(status)) + " (" + strsignal(WTERMSIG(status)) + ")";
-    return "ended with wait status " + std::to_string(status);
+namespace {
+
+std::string join(const std::string& binary, const std::vector<std::string>& args) {
+    std::string command = binary;
+    for (const std::string& arg : args) command += " " + arg;
+    return command;
 }
 
-ServerProcess::ServerProcess(std::string binary, std::vector<std::string> args) {
-    command_ = binary;
-    for (const std::string& arg : args) command_ += " " + arg;
-
-    // Everything the child needs is prepared before fork: between fork and
-    // execv it only makes async-signal-safe calls.
-    std::vector<char*> argv;
-    argv.push_back(binary.data());
-    for (std::string& arg : args) argv.push_back(arg.data());
-    argv.push_back(nullptr);
-
+std::string temporary_file(const std::string& stem) {
     const char* tmpdir = std::getenv("TMPDIR");
-    std::string pattern = std::string(tmpdir && *tmpdir ? tmpdir : "/tmp") + "/itest-stderr-XXXXXX";
-    int err_fd = mkostemp(pattern.data(), O_CLOEXEC);
-    if (err_fd < 0) fail("mkostemp " + pattern);
-    stderr_path_ = pattern;
-    int out_pipe[2];
-    if (pipe2(out_pipe, O_CLOEXEC) != 0) {
-        close(err_fd);
-        fail("pipe2");
-    }
-    int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    if (null_fd < 0) fail("open /dev/null");
+    std::string pattern = std::string(tmpdir && *tmpdir ? tmpdir : "/tmp") + "/" + stem + "-XXXXXX";
+    const int fd = mkostemp(pattern.data(), O_CLOEXEC);
+    if (fd < 0) fail("mkostemp " + pattern);
+    close(fd);
+    return pattern;
+}
 
-    const pid_t parent = getpid();
-    pid_t pid = fork();
-    if (pid < 0) fail("fork");
-    if (pid == 0) {
-        // Die with the test, whatever kills it (a ctest timeout included).
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (getppid() != parent) _exit(127);
-        // Default dispositions and an empty mask, whatever gtest or the test
-        // set up: the server must see SIGPIPE and SIGTERM as a shell gives them.
-        struct sigaction default_action {};
-        default_action.sa_handler = SIG_DFL;
-        for (int sig = 1; sig < NSIG; ++sig)
-            if (sig != SIGKILL && sig != SIGSTOP) sigaction(sig, &default_action, nullptr);
-        sigset_t empty;
-        sigemptyset(&empty);
-        sigprocmask(SIG_SETMASK, &empty, nullptr);
-        if (dup2(null_fd, 0) < 0 || dup2(out_pipe[1], 1) < 0 || dup2(err_fd, 2) < 0) _exit(127);
-        execv(argv[0], argv.data());
-        const char message[] = "integration test: execv failed\n";
-        ssize_t ignored = write(2, message, sizeof message - 1);
-        (void)ignored;
-        _exit(127);
-    }
-    pid_ = pid;
-    running_servers().push_back(pid_);
-    close(out_pipe[1]);
-    close(err_fd);
-    close(null_fd);
-    stdout_fd_ = out_pipe[0];
-    fcntl(stdout_fd_, F_SETFL, fcntl(stdout_fd_, F_GETFL) | O_NONBLOCK);
+pb::ChildSpec server_spec(const std::string& binary, const std::vector<std::string>& args, const std::string& stderr_path) {
+    pb::ChildSpec spec;
+    spec.argv.push_back(binary);
+    spec.argv.insert(spec.argv.end(), args.begin(), args.end());
+    spec.stderr_file = stderr_path;
+    spec.die_with_parent = true; // whatever kills the test (a ctest timeout included) kills the server
+    return spec;
+}
+
+} // namespace
+
+ServerProcess::ServerProcess(std::string binary, std::vector<std::string> args)
+    : command_(join(binary, args)), stderr_path_(temporary_file("itest-stderr")),
+      process_(server_spec(binary, args, stderr_path_)) {
+    running_servers().push_back(process_.pid());
 }
 
 ServerProcess::~ServerProcess() {
@@ -227,101 +158,29 @@ ServerProcess::~ServerProcess() {
         std::cerr << "integration test: killed " << killed.size() << " process(es) left behind by " << command_
                   << "\n";
     }
-    if (stdout_fd_ >= 0) close(stdout_fd_);
-    if (!stderr_path_.empty()) unlink(stderr_path_.c_str());
+    unlink(stderr_path_.c_str());
 }
 
-void ServerProcess::drain_stdout(milliseconds wait) {
-    if (stdout_fd_ < 0 || stdout_eof_) {
-        if (wait.count() > 0) std::this_thread::sleep_for(wait);
-        return;
-    }
-    pollfd fd{stdout_fd_, POLLIN, 0};
-    if (poll(&fd, 1, static_cast<int>(wait.count())) <= 0) return;
-    char buffer[4096];
-    for (;;) {
-        ssize_t n = read(stdout_fd_, buffer, sizeof buffer);
-        if (n > 0) {
-            stdout_.append(buffer, static_cast<std::size_t>(n));
-            continue;
-        }
-        if (n == 0) stdout_eof_ = true;
-        if (n < 0 && errno == EINTR) continue;
-        return;
-    }
-}
-
-bool ServerProcess::reap_nonblocking() {
-    if (status_) return true;
-    int status = 0;
-    pid_t result = waitpid(pid_, &status, WNOHANG);
-    if (result == pid_) {
-        status_ = status;
-        unregister_server(pid_);
-        return true;
-    }
-    if (result < 0 && errno == ECHILD) { // reaped elsewhere: should not happen
-        status_ = -1;
-        unregister_server(pid_);
-        return true;
-    }
+bool ServerProcess::running() {
+    if (!process_.exited()) return true;
+    unregister_server(process_.pid());
     return false;
 }
 
-bool ServerProcess::running() { return !reap_nonblocking(); }
-
-void ServerProcess::signal(int sig) const {
-    if (!status_ && pid_ > 0) kill(pid_, sig);
-}
-
 std::optional<int> ServerProcess::wait_exit(milliseconds timeout) {
-    const auto deadline = Clock::now() + timeout;
-    for (;;) {
-        if (reap_nonblocking()) {
-            drain_stdout(milliseconds(0));
-            return status_;
-        }
-        if (Clock::now() >= deadline) return std::nullopt;
-        drain_stdout(std::min(milliseconds(10), milliseconds(milliseconds_left(deadline) + 1)));
-    }
+    if (!process_.wait_for(timeout)) return std::nullopt;
+    unregister_server(process_.pid());
+    return process_.wait_status();
 }
 
 bool ServerProcess::wait_ready(milliseconds timeout) {
-    const auto deadline = Clock::now() + timeout;
-    for (;;) {
-        std::size_t newline = stdout_.find('\n', stdout_consumed_);
-        if (newline != std::string::npos) {
-            std::string line = stdout_.substr(stdout_consumed_, newline - stdout_consumed_);
-            stdout_consumed_ = newline + 1;
-            auto ready = parse_ready_line(line);
-            if (!ready) {
-                error_ = "the first line on stdout is not a ready line: '" + line + "'";
-                return false;
-            }
-            ready_ = *ready;
-            return true;
-        }
-        if (stdout_eof_) {
-            error_ = "stdout closed before the ready line";
-            return false;
-        }
-        if (!running()) {
-            drain_stdout(milliseconds(0));
-            if (stdout_.find('\n', stdout_consumed_) != std::string::npos) continue;
-            error_ = "the server " + describe_wait_status(*status_) + " before the ready line";
-            return false;
-        }
-        if (Clock::now() >= deadline) {
-            error_ = "no ready line within " + std::to_string(timeout.count()) + " ms";
-            return false;
-        }
-        drain_stdout(std::min(milliseconds(20), milliseconds(milliseconds_left(deadline) + 1)));
+    const pb::ReadyWait wait = pb::wait_for_ready(process_, timeout);
+    if (!wait.ready) {
+        error_ = "the server " + wait.error;
+        return false;
     }
-}
-
-std::string ServerProcess::stdout_text() {
-    drain_stdout(milliseconds(0));
-    return stdout_;
+    ready_ = *wait.ready;
+    return true;
 }
 
 std::string ServerProcess::stderr_text() const {
@@ -331,7 +190,7 @@ std::string ServerProcess::stderr_text() const {
 
 std::string ServerProcess::describe() {
     std::string text = "command: " + command_ + "\n";
-    text += "state: " + (running() ? std::string("running") : describe_wait_status(*status_)) + "\n";
+    text += "state: " + (running() ? std::string("running") : describe_wait_status(*process_.wait_status())) + "\n";
     if (!error_.empty()) text += "error: " + error_ + "\n";
     text += "stdout: " + stdout_text() + "\n";
     text += "stderr: " + stderr_text();
@@ -339,19 +198,14 @@ std::string ServerProcess::describe() {
 }
 
 std::vector<pid_t> ServerProcess::stop(milliseconds grace) {
-    if (pid_ <= 0) return {};
     if (running()) {
         known_children_ = children();
-        kill(pid_, SIGTERM);
+        process_.signal(SIGTERM);
         if (!wait_exit(grace)) {
             std::cerr << "integration test: " << command_ << " ignored SIGTERM for " << grace.count()
                       << " ms; sending SIGKILL\n";
-            kill(pid_, SIGKILL);
-            if (!wait_exit(milliseconds(5000))) {
-                int status = 0;
-                if (waitpid(pid_, &status, 0) == pid_) status_ = status;
-                unregister_server(pid_);
-            }
+            process_.kill_group();
+            unregister_server(process_.pid());
         }
     }
     // Children that outlived their master are re-parented to the test (a

@@ -1,6 +1,7 @@
 #pragma once
-// Runs one server binary as a child of the test: fork + execv, stdout through
-// a pipe (for the ready line), stderr into a temporary file. The destructor
+// Runs one server binary as a child of the test, started the way the harness
+// starts it (pb::ChildProcess): stdout through a pipe (for the ready line),
+// stderr into a temporary file, killed if the test dies. The destructor
 // always stops it (SIGTERM, then SIGKILL, by PID) and reaps it, and kills any
 // of its children left behind, so that no failed assertion leaves a process
 // running.
@@ -11,6 +12,10 @@
 #include <sys/types.h>
 #include <vector>
 
+#include "common/child_process.hpp"
+#include "common/ready_line.hpp"
+#include "common/wait_status.hpp"
+
 namespace itest {
 
 using Clock = std::chrono::steady_clock;
@@ -18,15 +23,9 @@ using std::chrono::milliseconds;
 
 inline constexpr milliseconds ready_timeout{10'000};
 
-// "ready model=<name> listen=<host:port> pid=<pid> workers=<n>"
-struct ReadyLine {
-    std::string model;
-    std::string host;
-    int port = 0;
-    pid_t pid = 0;
-    int workers = 0;
-};
-std::optional<ReadyLine> parse_ready_line(std::string_view line);
+using pb::describe_wait_status;
+using pb::parse_ready_line;
+using pb::ReadyLine;
 
 // ---- /proc inspection -------------------------------------------------------
 
@@ -50,9 +49,6 @@ void reap_orphan_zombies();
 // ServerProcess. Returns the pids that were still alive.
 std::vector<pid_t> kill_orphans();
 
-// "exited with status 2", "killed by signal 9".
-std::string describe_wait_status(int status);
-
 class ServerProcess {
 public:
     ServerProcess(std::string binary, std::vector<std::string> args);
@@ -60,25 +56,26 @@ public:
     ServerProcess(const ServerProcess&) = delete;
     ServerProcess& operator=(const ServerProcess&) = delete;
 
-    // Waits for the ready line on stdout. False on timeout, on end of stdout
-    // or when the process exits first; error() says which.
+    // Waits for the ready line on stdout (pb::wait_for_ready, as the harness
+    // does). False on timeout, on end of stdout or when the process exits
+    // first; error() says which.
     bool wait_ready(milliseconds timeout = ready_timeout);
     const ReadyLine& ready() const { return ready_; }
     int port() const { return ready_.port; }
-    pid_t pid() const { return pid_; }
+    pid_t pid() const { return process_.pid(); }
 
     // True until the process has exited (reaped here).
     bool running();
-    void signal(int sig) const;
+    void signal(int sig) const { process_.signal(sig); }
     // The raw wait status once the process has exited, or nothing after `timeout`.
     std::optional<int> wait_exit(milliseconds timeout);
-    std::optional<int> wait_status() const { return status_; }
+    std::optional<int> wait_status() const { return process_.wait_status(); }
 
     // Live children of the server process (empty for a single-process server).
-    std::vector<pid_t> children() const { return live_children_of(pid_); }
+    std::vector<pid_t> children() const { return live_children_of(pid()); }
 
     // Everything the process wrote to stdout so far.
-    std::string stdout_text();
+    std::string stdout_text() { return process_.output(); }
     std::string stderr_text() const;
     const std::string& error() const { return error_; }
     // Command line, state and stderr: for failure messages.
@@ -90,17 +87,9 @@ public:
     std::vector<pid_t> stop(milliseconds grace = milliseconds(5000));
 
 private:
-    void drain_stdout(milliseconds wait);
-    bool reap_nonblocking();
-
     std::string command_;
-    pid_t pid_ = -1;
-    int stdout_fd_ = -1;
-    std::string stdout_;
-    std::size_t stdout_consumed_ = 0; // bytes of stdout_ already looked at for the ready line
-    bool stdout_eof_ = false;
-    std::string stderr_path_;
-    std::optional<int> status_;
+    std::string stderr_path_; // a temporary file, removed with this object
+    pb::ChildProcess process_;
     ReadyLine ready_;
     std::string error_;
     std::vector<pid_t> known_children_;

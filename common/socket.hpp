@@ -1,0 +1,39 @@
+#pragma once
+// Listening sockets and the small helpers around them.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "common/fd.hpp"
+
+namespace pb {
+
+struct Endpoint {
+    std::string host = "127.0.0.1"; // numeric IPv4/IPv6 or a resolvable name
+    std::uint16_t port = 8080;      // 0 lets the kernel pick
+};
+
+// "HOST:PORT" or "[IPv6]:PORT".
+std::optional<Endpoint> parse_endpoint(std::string_view text);
+std::string to_string(const Endpoint& endpoint);
+
+struct ListenerOptions {
+    int backlog = 4096;
+    bool reuseport = false;    // SO_REUSEPORT: one listener per worker, kernel balances
+    bool defer_accept = false; // TCP_DEFER_ACCEPT: wake accept only once data arrived
+    bool fastopen = false;     // TCP_FASTOPEN
+    bool listen = true;        // false: bind only, to hold a port (see prefork_epoll)
+};
+
+// A non-blocking, close-on-exec socket bound to `endpoint`. Throws with the
+// failing call named.
+Fd open_listener(const Endpoint& endpoint, const ListenerOptions& options);
+
+// The port a bound socket really got (for port 0).
+std::uint16_t local_port(int fd);
+
+void set_nonblocking(int fd, bool on);
+
+} // namespace pb

@@ -1,0 +1,297 @@
+#include "host/host_info.hpp"
+
+#include <fcntl.h>
+#include <gnu/libc-version.h>
+#include <spawn.h>
+#include <sys/resource.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/version.hpp>
+#include <cerrno>
+#include <charconv>
+#include <fmt/core.h>
+#include <string_view>
+#include <vector>
+
+#if __has_include(<toml++/impl/version.h>)
+#include <toml++/impl/version.h>
+#endif
+
+#include "common/cpus.hpp"
+#include "common/socket.hpp"
+#include "common/file_text.hpp"
+
+#ifndef PREFORK_BENCH_BUILD_TYPE
+#define PREFORK_BENCH_BUILD_TYPE ""
+#endif
+#ifndef PREFORK_BENCH_CXX_FLAGS
+#define PREFORK_BENCH_CXX_FLAGS ""
+#endif
+#ifndef PREFORK_BENCH_VERSION
+#define PREFORK_BENCH_VERSION ""
+#endif
+
+namespace pb::harness {
+
+namespace {
+
+using nlohmann::json;
+
+std::string_view trim(std::string_view text) {
+    const std::size_t start = text.find_first_not_of(" \t\r\n");
+    if (start == std::string_view::npos) return {};
+    return text.substr(start, text.find_last_not_of(" \t\r\n") - start + 1);
+}
+
+
+std::optional<std::string> read_trimmed(const char* path) {
+    auto text = read_whole_file(path);
+    if (!text) return std::nullopt;
+    std::string trimmed(trim(*text));
+    if (trimmed.empty()) return std::nullopt;
+    return trimmed;
+}
+
+template <typename Number>
+std::optional<Number> parse_number(std::string_view text) {
+    Number value{};
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+    return value;
+}
+
+// The value of the first "key<sep>value" line, with the key and value trimmed.
+std::optional<std::string> keyed_value(std::string_view text, std::string_view key, char separator) {
+    for (std::size_t at = 0; at < text.size();) {
+        std::size_t end = text.find('\n', at);
+        if (end == std::string_view::npos) end = text.size();
+        const std::string_view line = text.substr(at, end - at);
+        at = end + 1;
+        const std::size_t sep = line.find(separator);
+        if (sep != std::string_view::npos && trim(line.substr(0, sep)) == key)
+            return std::string(trim(line.substr(sep + 1)));
+    }
+    return std::nullopt;
+}
+
+template <typename T>
+json or_null(const std::optional<T>& value) {
+    return value ? json(*value) : json(nullptr);
+}
+
+struct Captured {
+    int exit_status = 0; // 128 + signal when killed
+    std::string output;
+};
+
+// Runs argv[0] found on PATH, with no shell in between (so no argument is
+// ever interpreted), stdin from /dev/null, and its stdout captured (stderr
+// too if asked, else discarded). Empty when it could not be run.
+std::optional<Captured> capture(const std::vector<std::string>& argv, bool with_stderr) {
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0) return std::nullopt;
+    Fd read_end(fds[0]);
+    Fd write_end(fds[1]);
+
+    posix_spawn_file_actions_t actions;
+    if (posix_spawn_file_actions_init(&actions) != 0) return std::nullopt;
+    bool ready = posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0) == 0 &&
+                 posix_spawn_file_actions_adddup2(&actions, write_end.get(), 1) == 0;
+    ready = ready && (with_stderr ? posix_spawn_file_actions_adddup2(&actions, write_end.get(), 2)
+                                  : posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)) == 0;
+    std::vector<char*> args;
+    for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
+    args.push_back(nullptr);
+    pid_t pid = -1;
+    const int spawned = ready ? posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ) : -1;
+    posix_spawn_file_actions_destroy(&actions);
+    write_end.reset(); // or the read below never sees end of file
+    if (spawned != 0) return std::nullopt;
+
+    Captured result;
+    char buffer[4096];
+    for (;;) {
+        const ssize_t n = ::read(read_end.get(), buffer, sizeof buffer);
+        if (n > 0) result.output.append(buffer, static_cast<std::size_t>(n));
+        else if (n == 0 || errno != EINTR) break;
+    }
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0) {
+        if (errno != EINTR) return std::nullopt;
+    }
+    result.exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return result;
+}
+
+std::string first_line(std::string_view text) { return std::string(trim(text.substr(0, text.find('\n')))); }
+
+json kernel() {
+    utsname names{};
+    if (::uname(&names) != 0) return {{"release", nullptr}, {"version", nullptr}, {"machine", nullptr}};
+    return {{"release", names.release}, {"version", names.version}, {"machine", names.machine}};
+}
+
+std::optional<std::string> hostname() {
+    char name[256] = {};
+    if (::gethostname(name, sizeof name - 1) != 0) return std::nullopt;
+    return std::string(name);
+}
+
+std::optional<std::string> os_name() {
+    auto text = read_whole_file("/etc/os-release");
+    if (!text) text = read_whole_file("/usr/lib/os-release");
+    if (!text) return std::nullopt;
+    auto name = keyed_value(*text, "PRETTY_NAME", '=');
+    if (name && name->size() >= 2 && (name->front() == '"' || name->front() == '\'') && name->back() == name->front())
+        *name = name->substr(1, name->size() - 2);
+    return name;
+}
+
+std::optional<std::string> cpu_model() {
+    const auto text = read_whole_file("/proc/cpuinfo");
+    return text ? keyed_value(*text, "model name", ':') : std::nullopt;
+}
+
+// The 'hypervisor' CPU flag, set by x86 hypervisors; empty where /proc/cpuinfo has no flags line.
+std::optional<bool> hypervisor_flag() {
+    const auto text = read_whole_file("/proc/cpuinfo");
+    const auto flags = text ? keyed_value(*text, "flags", ':') : std::nullopt;
+    if (!flags) return std::nullopt;
+    return (" " + *flags + " ").find(" hypervisor ") != std::string::npos;
+}
+
+std::optional<std::vector<int>> allowed() {
+    try {
+        return allowed_cpus();
+    } catch (const std::exception&) {
+        return std::nullopt;
+    }
+}
+
+std::optional<double> memory_total_mib() {
+    const auto text = read_whole_file("/proc/meminfo");
+    const auto total = text ? keyed_value(*text, "MemTotal", ':') : std::nullopt; // "24684096 kB"
+    const auto kib = total ? parse_number<std::uint64_t>(total->substr(0, total->find(' '))) : std::nullopt;
+    if (!kib) return std::nullopt;
+    return static_cast<double>(*kib) / 1024.0;
+}
+
+json limit(rlim_t value) { return value == RLIM_INFINITY ? json("unlimited") : json(static_cast<std::uint64_t>(value)); }
+
+json nofile() {
+    rlimit limits{};
+    if (::getrlimit(RLIMIT_NOFILE, &limits) != 0) return {{"soft", nullptr}, {"hard", nullptr}};
+    return {{"soft", limit(limits.rlim_cur)}, {"hard", limit(limits.rlim_max)}};
+}
+
+// systemd-detect-virt prints "none" and exits 1 on bare metal, so its output
+// counts whatever the exit status.
+std::optional<std::string> detect_virt() {
+    const auto run = capture({"systemd-detect-virt"}, false);
+    if (!run) return std::nullopt;
+    std::string line = first_line(run->output);
+    if (line.empty()) return std::nullopt;
+    return line;
+}
+
+json virtualisation() {
+    return {{"systemd_detect_virt", or_null(detect_virt())},
+            {"hypervisor_flag", or_null(hypervisor_flag())},
+            {"product_name", or_null(read_trimmed("/sys/class/dmi/id/product_name"))},
+            {"sys_vendor", or_null(read_trimmed("/sys/class/dmi/id/sys_vendor"))}};
+}
+
+std::string dotted(int major, int minor, int patch) { return fmt::format("{}.{}.{}", major, minor, patch); }
+
+json compiler() {
+#if defined(__clang__)
+    const char* id = "clang";
+#elif defined(__GNUC__)
+    const char* id = "gcc";
+#else
+    const char* id = "unknown";
+#endif
+    return {{"id", id}, {"version", __VERSION__}};
+}
+
+json toml_version() {
+#if defined(TOML_LIB_MAJOR)
+    return dotted(TOML_LIB_MAJOR, TOML_LIB_MINOR, TOML_LIB_PATCH);
+#else
+    return nullptr;
+#endif
+}
+
+// Runs git in dir; its trimmed stdout, empty when git is missing or fails.
+std::optional<std::string> git(const std::filesystem::path& dir, std::vector<std::string> arguments) {
+    std::vector<std::string> argv{"git", "-C", dir.string()};
+    argv.insert(argv.end(), arguments.begin(), arguments.end());
+    const auto run = capture(argv, false);
+    if (!run || run->exit_status != 0) return std::nullopt;
+    return std::string(trim(run->output));
+}
+
+} // namespace
+
+std::optional<std::string> cpu_governor() {
+    return read_trimmed("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor");
+}
+
+std::optional<int> somaxconn() {
+    const auto text = read_trimmed("/proc/sys/net/core/somaxconn");
+    return text ? parse_number<int>(*text) : std::nullopt;
+}
+
+json host_facts() {
+    const auto cpus = allowed();
+    return {
+        {"hostname", or_null(hostname())},
+        {"os", or_null(os_name())},
+        {"kernel", kernel()},
+        {"cpu_model", or_null(cpu_model())},
+        {"online_cpus", pb::online_cpus()},
+        {"allowed_cpus", cpus ? json(cpu_list(*cpus)) : json(nullptr)},
+        {"allowed_cpu_count", cpus ? json(cpus->size()) : json(nullptr)},
+        {"memory_total_mib", or_null(memory_total_mib())},
+        {"cpu_governor", or_null(cpu_governor())},
+        {"somaxconn", or_null(somaxconn())},
+        {"nofile", nofile()},
+        {"virtualisation", virtualisation()},
+    };
+}
+
+json toolchain_facts() {
+    const std::string flags(trim(PREFORK_BENCH_CXX_FLAGS));
+    return {
+        {"compiler", compiler()},
+        {"cxx_standard", static_cast<long>(__cplusplus)},
+        {"build_type", PREFORK_BENCH_BUILD_TYPE},
+        {"cxx_flags", flags},
+        {"project_version", PREFORK_BENCH_VERSION},
+        {"glibc", gnu_get_libc_version()},
+        {"libraries",
+         {{"boost", dotted(BOOST_VERSION / 100000, BOOST_VERSION / 100 % 1000, BOOST_VERSION % 100)},
+          {"fmt", dotted(FMT_VERSION / 10000, FMT_VERSION / 100 % 100, FMT_VERSION % 100)},
+          {"nlohmann_json",
+           dotted(NLOHMANN_JSON_VERSION_MAJOR, NLOHMANN_JSON_VERSION_MINOR, NLOHMANN_JSON_VERSION_PATCH)},
+          {"tomlplusplus", toml_version()}}},
+    };
+}
+
+json git_facts(const std::filesystem::path& source_dir) {
+    const auto commit = git(source_dir, {"rev-parse", "HEAD"});
+    // Tracked files only: the results being written below the tree are untracked
+    // and do not make the code that produced them dirty.
+    const auto status = commit ? git(source_dir, {"status", "--porcelain", "--untracked-files=no"}) : std::nullopt;
+    return {{"commit", or_null(commit)}, {"dirty", status ? json(!status->empty()) : json(nullptr)}};
+}
+
+std::string wrk_version(const std::string& wrk_path) {
+    // wrk -v prints its version, then its usage, and exits 1.
+    const auto run = capture({wrk_path, "-v"}, true);
+    return run ? first_line(run->output) : std::string();
+}
+
+} // namespace pb::harness

@@ -1,0 +1,63 @@
+#include "results/metrics.hpp"
+
+#include <algorithm>
+#include <cstdint>
+#include <numeric>
+
+namespace pb::harness {
+
+std::optional<double> little_bound(int connections, std::chrono::nanoseconds delay, std::chrono::nanoseconds work) {
+    // Without a wait the handler is CPU bound and Little's law gives no
+    // useful ceiling, so no bound is claimed.
+    if (delay <= std::chrono::nanoseconds::zero()) return std::nullopt;
+    const double per_request_s = std::chrono::duration<double>(delay + work).count();
+    return static_cast<double>(connections) / per_request_s;
+}
+
+std::optional<double> efficiency(const RunResult& run) {
+    const std::optional<double> bound = little_bound(run.connections, run.delay, run.work);
+    if (!bound || *bound <= 0) return std::nullopt;
+    return run.wrk.requests_per_second() / *bound;
+}
+
+std::optional<double> jain_index(std::span<const double> values) {
+    if (values.empty()) return std::nullopt;
+    double sum = 0, sum_of_squares = 0;
+    for (double x : values) {
+        sum += x;
+        sum_of_squares += x * x;
+    }
+    if (sum_of_squares == 0) return std::nullopt;
+    return sum * sum / (static_cast<double>(values.size()) * sum_of_squares);
+}
+
+std::optional<int> unserved_connections(const RunResult& run) {
+    // A peer counts nothing for us: what the kernel held for it during most
+    // of the run is all we see (at the very end wrk's closing drains it).
+    if (run.kind == "peer" && run.wrk.duration_s > 0 && run.listen_queue.sampled) return run.listen_queue.median;
+    if (run.workers.empty()) return std::nullopt;
+    std::uint64_t accepted = 0;
+    for (const WorkerRow& worker : run.workers) accepted += worker.connections;
+    // Reconnects after errors can make the workers accept more connections
+    // than wrk holds open, hence the signed arithmetic and the clamp.
+    const std::int64_t not_accepted = static_cast<std::int64_t>(run.connections) - static_cast<std::int64_t>(accepted);
+    const std::int64_t unserved = std::max<std::int64_t>({not_accepted, run.listen_queue.at_end, 0});
+    return static_cast<int>(unserved);
+}
+
+double cpu_percent(const ProcessUsage& usage, double wall_seconds) {
+    // No window, no rate: callers that write results leave the field empty
+    // in that case rather than rely on this 0.
+    if (wall_seconds <= 0) return 0;
+    return 100.0 * usage.cpu_s() / wall_seconds;
+}
+
+std::optional<Spread> spread(std::vector<double> values) {
+    if (values.empty()) return std::nullopt;
+    std::sort(values.begin(), values.end());
+    const std::size_t n = values.size();
+    const double median = n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+    return Spread{median, values.front(), values.back()};
+}
+
+} // namespace pb::harness

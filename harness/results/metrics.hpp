@@ -1,0 +1,37 @@
+#pragma once
+// The derived figures of a run and of a set of repetitions: pure functions,
+// tested on hand-checked inputs.
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "results/run_result.hpp"
+
+namespace pb::harness {
+
+// Little's law: with N connections each waiting W per request, at most N / W
+// requests per second. Empty when the wait is zero (no bound applies).
+std::optional<double> little_bound(int connections, std::chrono::nanoseconds delay, std::chrono::nanoseconds work);
+
+// requests/s divided by the bound; empty without a bound.
+std::optional<double> efficiency(const RunResult& run);
+
+// Jain's fairness index of x: (sum x)^2 / (n * sum x^2); 1 = perfectly even,
+// 1/n = one worker took everything. Empty for no data or all zeros.
+std::optional<double> jain_index(std::span<const double> values);
+
+// Connections of wrk that no worker accepted during the run: the larger of
+// wrk's connections minus the connections accepted (from the workers' stats
+// deltas), and what was left in the listen queue. A peer has no stats: the
+// median length of its listen queue over the run. Empty without either.
+std::optional<int> unserved_connections(const RunResult& run);
+
+double cpu_percent(const ProcessUsage& usage, double wall_seconds);
+
+struct Spread {
+    double median = 0, min = 0, max = 0;
+};
+// Median with min and max; empty for no values.
+std::optional<Spread> spread(std::vector<double> values);
+
+} // namespace pb::harness

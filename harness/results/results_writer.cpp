@@ -1,0 +1,226 @@
+#include "results/results_writer.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <fmt/format.h>
+#include <fstream>
+#include <optional>
+#include <stdexcept>
+#include <system_error>
+#include <vector>
+
+#include "common/file_text.hpp"
+#include "results/metrics.hpp"
+
+namespace pb::harness {
+
+namespace {
+
+// What a run's fields can be trusted for. A failed run keeps whatever it got
+// before failing, so each part is judged on its own.
+struct Measured {
+    bool wrk = false;          // wrk wrote a report
+    bool latency = false;      // ... with at least one response
+    bool server_usage = false; // /proc was sampled for the server
+    bool wrk_usage = false;    // ... and for wrk
+    bool workers = false;      // the server's --stats were read
+};
+
+Measured measured(const RunResult& run) {
+    Measured m;
+    m.wrk = run.wrk.duration_s > 0;
+    m.latency = m.wrk && run.wrk.requests > 0 && !run.wrk.percentiles.empty();
+    m.server_usage = run.server_usage.processes > 0;
+    m.wrk_usage = run.wrk_usage.processes > 0;
+    m.workers = !run.workers.empty();
+    return m;
+}
+
+// Shortest text that reads back as the same double; empty for no value.
+std::string number(std::optional<double> value) {
+    if (!value || !std::isfinite(*value)) return {};
+    return fmt::format("{}", *value);
+}
+
+std::string number_if(bool present, double value) { return present ? number(value) : std::string(); }
+
+template <typename Integer>
+std::string integer_if(bool present, Integer value) {
+    return present ? fmt::format("{}", value) : std::string();
+}
+
+double milliseconds(std::chrono::nanoseconds d) { return std::chrono::duration<double, std::milli>(d).count(); }
+
+std::vector<double> worker_connections(const RunResult& run) {
+    std::vector<double> values;
+    for (const WorkerRow& w : run.workers) values.push_back(static_cast<double>(w.connections));
+    return values;
+}
+
+std::string latency(const RunResult& run, const Measured& m, double percentile) {
+    return m.latency ? number(run.wrk.latency_at(percentile)) : std::string();
+}
+
+std::string server_cpu_percent(const RunResult& run, const Measured& m) {
+    return number_if(m.server_usage && m.wrk, cpu_percent(run.server_usage, run.wrk.duration_s));
+}
+
+std::string wrk_cpu_percent(const RunResult& run, const Measured& m) {
+    return number_if(m.wrk_usage && m.wrk, cpu_percent(run.wrk_usage, run.wrk.duration_s));
+}
+
+std::string workers_connections(const RunResult& run, const Measured& m, bool maximum) {
+    if (!m.workers) return {};
+    const std::vector<double> values = worker_connections(run);
+    return number(maximum ? *std::max_element(values.begin(), values.end()) : *std::min_element(values.begin(), values.end()));
+}
+
+std::string jain_connections(const RunResult& run, const Measured& m) {
+    if (!m.workers) return {};
+    const std::vector<double> values = worker_connections(run);
+    return number(jain_index(values));
+}
+
+std::string unserved(const RunResult& run) {
+    const std::optional<int> value = unserved_connections(run);
+    return value ? fmt::format("{}", *value) : std::string();
+}
+
+struct RunColumn {
+    const char* name;
+    std::string (*value)(const RunResult& run, const Measured& m);
+};
+
+// The listen queue has no "sampled" flag; it is sampled while wrk measures,
+// so a run with a wrk report is taken to have it.
+const RunColumn run_columns[] = {
+    {"run_id", [](const RunResult& r, const Measured&) { return fmt::format("{}", r.id); }},
+    {"server", [](const RunResult& r, const Measured&) { return r.server; }},
+    {"kind", [](const RunResult& r, const Measured&) { return r.kind; }},
+    {"model", [](const RunResult& r, const Measured&) { return r.model; }},
+    {"flags", [](const RunResult& r, const Measured&) { return r.flags; }},
+    {"repetition", [](const RunResult& r, const Measured&) { return fmt::format("{}", r.repetition); }},
+    {"connections", [](const RunResult& r, const Measured&) { return fmt::format("{}", r.connections); }},
+    {"threads", [](const RunResult& r, const Measured&) { return fmt::format("{}", r.threads); }},
+    {"delay_ms", [](const RunResult& r, const Measured&) { return number(milliseconds(r.delay)); }},
+    {"work_ms", [](const RunResult& r, const Measured&) { return number(milliseconds(r.work)); }},
+    {"status", [](const RunResult& r, const Measured&) { return to_string(r.status); }},
+    {"reason", [](const RunResult& r, const Measured&) { return r.reason; }},
+    {"requests_per_s", [](const RunResult& r, const Measured& m) { return number_if(m.wrk, r.wrk.requests_per_second()); }},
+    {"transfer_bytes_per_s", [](const RunResult& r, const Measured& m) { return number_if(m.wrk, r.wrk.bytes_per_second()); }},
+    {"requests", [](const RunResult& r, const Measured& m) { return integer_if(m.wrk, r.wrk.requests); }},
+    {"duration_s", [](const RunResult& r, const Measured& m) { return number_if(m.wrk, r.wrk.duration_s); }},
+    {"latency_p50_ms", [](const RunResult& r, const Measured& m) { return latency(r, m, 50); }},
+    {"latency_p75_ms", [](const RunResult& r, const Measured& m) { return latency(r, m, 75); }},
+    {"latency_p90_ms", [](const RunResult& r, const Measured& m) { return latency(r, m, 90); }},
+    {"latency_p99_ms", [](const RunResult& r, const Measured& m) { return latency(r, m, 99); }},
+    {"latency_p99_9_ms", [](const RunResult& r, const Measured& m) { return latency(r, m, 99.9); }},
+    {"latency_max_ms", [](const RunResult& r, const Measured& m) { return number_if(m.latency, r.wrk.latency_max_ms); }},
+    {"latency_mean_ms", [](const RunResult& r, const Measured& m) { return number_if(m.latency, r.wrk.latency_mean_ms); }},
+    {"latency_stdev_ms", [](const RunResult& r, const Measured& m) { return number_if(m.latency, r.wrk.latency_stdev_ms); }},
+    {"errors_connect", [](const RunResult& r, const Measured& m) { return integer_if(m.wrk, r.wrk.errors.connect); }},
+    {"errors_read", [](const RunResult& r, const Measured& m) { return integer_if(m.wrk, r.wrk.errors.read); }},
+    {"errors_write", [](const RunResult& r, const Measured& m) { return integer_if(m.wrk, r.wrk.errors.write); }},
+    {"errors_status", [](const RunResult& r, const Measured& m) { return integer_if(m.wrk, r.wrk.errors.status); }},
+    {"errors_timeout", [](const RunResult& r, const Measured& m) { return integer_if(m.wrk, r.wrk.errors.timeout); }},
+    {"server_cpu_s", [](const RunResult& r, const Measured& m) { return number_if(m.server_usage, r.server_usage.cpu_s()); }},
+    {"server_cpu_percent", [](const RunResult& r, const Measured& m) { return server_cpu_percent(r, m); }},
+    {"wrk_cpu_percent", [](const RunResult& r, const Measured& m) { return wrk_cpu_percent(r, m); }},
+    {"server_rss_mib", [](const RunResult& r, const Measured& m) { return number_if(m.server_usage, r.server_usage.peak_rss_mib); }},
+    {"server_voluntary_switches", [](const RunResult& r, const Measured& m) { return integer_if(m.server_usage, r.server_usage.voluntary_switches); }},
+    {"server_involuntary_switches", [](const RunResult& r, const Measured& m) { return integer_if(m.server_usage, r.server_usage.involuntary_switches); }},
+    {"server_processes", [](const RunResult& r, const Measured& m) { return integer_if(m.server_usage, r.server_usage.processes); }},
+    {"server_threads", [](const RunResult& r, const Measured& m) { return integer_if(m.server_usage, r.server_usage.threads); }},
+    {"workers_conn_min", [](const RunResult& r, const Measured& m) { return workers_connections(r, m, false); }},
+    {"workers_conn_max", [](const RunResult& r, const Measured& m) { return workers_connections(r, m, true); }},
+    {"jain_connections", [](const RunResult& r, const Measured& m) { return jain_connections(r, m); }},
+    {"unserved_connections", [](const RunResult& r, const Measured&) { return unserved(r); }},
+    {"listen_queue_max", [](const RunResult& r, const Measured&) { return integer_if(r.listen_queue.sampled, r.listen_queue.max); }},
+    {"listen_queue_end", [](const RunResult& r, const Measured&) { return integer_if(r.listen_queue.sampled, r.listen_queue.at_end); }},
+    {"listen_queue_median", [](const RunResult& r, const Measured&) { return integer_if(r.listen_queue.sampled, r.listen_queue.median); }},
+    {"little_bound_rps", [](const RunResult& r, const Measured&) { return number(little_bound(r.connections, r.delay, r.work)); }},
+    {"efficiency", [](const RunResult& r, const Measured& m) { return m.wrk ? number(efficiency(r)) : std::string(); }},
+    {"pinning", [](const RunResult& r, const Measured&) { return r.pinning; }},
+    {"server_killed", [](const RunResult& r, const Measured&) { return std::string(r.server_killed ? "true" : "false"); }},
+};
+
+void append_row(std::string& out, const std::vector<std::string>& fields) {
+    for (std::size_t i = 0; i < fields.size(); ++i) {
+        if (i > 0) out += ',';
+        out += csv_field(fields[i]);
+    }
+    out += '\n';
+}
+
+std::string runs_csv(std::span<const RunResult> runs) {
+    std::string out;
+    std::vector<std::string> fields;
+    for (const RunColumn& column : run_columns) fields.emplace_back(column.name);
+    append_row(out, fields);
+    for (const RunResult& run : runs) {
+        const Measured m = measured(run);
+        fields.clear();
+        for (const RunColumn& column : run_columns) fields.push_back(column.value(run, m));
+        append_row(out, fields);
+    }
+    return out;
+}
+
+std::string latency_csv(std::span<const RunResult> runs) {
+    std::string out = "run_id,server,percentile,latency_ms\n";
+    for (const RunResult& run : runs) {
+        if (!measured(run).latency) continue;
+        for (const Percentile& p : run.wrk.percentiles)
+            append_row(out, {fmt::format("{}", run.id), run.server, number(p.percentile), number(p.latency_ms)});
+    }
+    return out;
+}
+
+// Every counter of common/worker_counter_list.hpp, in its order.
+std::string workers_csv(std::span<const RunResult> runs) {
+    std::string out = "run_id,server,worker,pid";
+#define PB_COUNTER_COLUMN(name, meaning) out += "," #name;
+    PB_WORKER_COUNTERS(PB_COUNTER_COLUMN)
+#undef PB_COUNTER_COLUMN
+    out += '\n';
+    for (const RunResult& run : runs) {
+        for (const WorkerRow& w : run.workers) {
+            std::vector<std::string> fields{fmt::format("{}", run.id), run.server, fmt::format("{}", w.worker),
+                                            fmt::format("{}", w.pid)};
+#define PB_COUNTER_VALUE(name, meaning) fields.push_back(fmt::format("{}", w.name));
+            PB_WORKER_COUNTERS(PB_COUNTER_VALUE)
+#undef PB_COUNTER_VALUE
+            append_row(out, fields);
+        }
+    }
+    return out;
+}
+
+} // namespace
+
+std::string csv_field(std::string_view value) {
+    if (value.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(value);
+    std::string quoted = "\"";
+    for (char c : value) {
+        if (c == '"') quoted += '"';
+        quoted += c;
+    }
+    quoted += '"';
+    return quoted;
+}
+
+void write_runs_csv(const std::filesystem::path& file, std::span<const RunResult> runs) {
+    write_file_atomically(file, runs_csv(runs));
+}
+
+void write_latency_csv(const std::filesystem::path& file, std::span<const RunResult> runs) {
+    write_file_atomically(file, latency_csv(runs));
+}
+
+void write_workers_csv(const std::filesystem::path& file, std::span<const RunResult> runs) {
+    write_file_atomically(file, workers_csv(runs));
+}
+
+} // namespace pb::harness

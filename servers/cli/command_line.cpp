@@ -1,0 +1,96 @@
+#include "cli/command_line.hpp"
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <cstdlib>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include "common/cpus.hpp"
+#include "common/ready_line.hpp"
+#include "common/units.hpp"
+
+namespace pb {
+
+namespace {
+
+// A duration flag whose bad value names the flag and shows what is expected.
+void add_duration(CLI::App& app, const std::string& name, std::chrono::nanoseconds& target,
+                  const std::string& help) {
+    app.add_option_function<std::string>(
+           name,
+           [name, &target](const std::string& text) {
+               auto value = parse_duration(text);
+               if (!value)
+                   throw CLI::ValidationError(name, "expected a duration such as 0, 250us, 5ms or 1s, got '" +
+                                                        text + "'");
+               target = *value;
+           },
+           help)
+        ->type_name("DURATION")
+        ->default_str(format_duration(target));
+}
+
+} // namespace
+
+ListenerOptions ServerOptions::listener_options() const {
+    ListenerOptions options;
+    options.backlog = backlog;
+    options.defer_accept = defer_accept;
+    options.fastopen = fastopen;
+    return options;
+}
+
+ServerOptions parse_command_line(int argc, char** argv, std::string_view model, std::string_view description,
+                                 const ExtraFlags& extend) {
+    ServerOptions options;
+    options.workers = online_cpus();
+
+    CLI::App app{std::string(description), std::string(model)};
+    app.set_version_flag("--version", std::string(model) + " (prefork-bench) " PREFORK_BENCH_VERSION);
+    app.add_option_function<std::string>(
+           "--listen",
+           [&options](const std::string& text) {
+               auto endpoint = parse_endpoint(text);
+               if (!endpoint)
+                   throw CLI::ValidationError("--listen", "expected HOST:PORT such as 127.0.0.1:8080, got '" +
+                                                              text + "'");
+               options.listen = *endpoint;
+           },
+           "Address to listen on; port 0 picks a free port")
+        ->type_name("HOST:PORT")
+        ->default_str(to_string(options.listen));
+    app.add_option("--workers", options.workers, "Worker processes or threads")
+        ->check(CLI::Range(1, 65536))
+        ->default_str(std::to_string(options.workers) + " (online CPUs)");
+    add_duration(app, "--delay", options.handler.delay, "Time each request waits before its response");
+    add_duration(app, "--work", options.handler.work, "CPU time spent per request before the wait");
+    app.add_option("--stats", options.stats_path, "Write per-worker counters to this CSV file at exit")
+        ->type_name("FILE");
+    app.add_option("--backlog", options.backlog, "listen() backlog")->check(CLI::Range(1, 1 << 20))->capture_default_str();
+    app.add_flag("--defer-accept", options.defer_accept, "Set TCP_DEFER_ACCEPT on the listener");
+    app.add_flag("--fastopen", options.fastopen, "Set TCP_FASTOPEN on the listener");
+    add_duration(app, "--idle-timeout", options.idle_timeout, "Close a keep-alive connection idle this long (0: never)");
+    add_duration(app, "--header-timeout", options.header_timeout, "A request head must arrive within this time (0: no limit)");
+    add_duration(app, "--drain-timeout", options.drain_timeout,
+                 "On SIGTERM, how long in-flight requests may take to finish");
+    if (extend) extend(app);
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& error) {
+        if (error.get_exit_code() == 0) std::exit(app.exit(error)); // --help, --version
+        std::string message = error.what();
+        if (auto newline = message.find('\n'); newline != std::string::npos) message.resize(newline);
+        fmt::print(stderr, "{}: {}\n", model, message);
+        std::exit(2);
+    }
+    return options;
+}
+
+void announce_ready(std::string_view model, const Endpoint& listen, int workers) {
+    fmt::print("{}\n", format_ready_line(model, to_string(listen), getpid(), workers));
+    std::fflush(stdout);
+}
+
+} // namespace pb

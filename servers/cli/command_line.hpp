@@ -1,0 +1,44 @@
+#pragma once
+// The command line shared by every server. Model-specific flags are added by
+// the model through `extend`; everything else is identical on all binaries.
+#include <chrono>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "http/handler.hpp"
+#include "common/socket.hpp"
+
+namespace CLI {
+class App;
+}
+
+namespace pb {
+
+struct ServerOptions {
+    Endpoint listen;
+    int workers = 1;                 // parse_command_line defaults it to the online CPUs
+    HandlerConfig handler;
+    std::string stats_path;          // empty: no stats file
+    int backlog = 4096;
+    bool defer_accept = false;
+    bool fastopen = false;
+    std::chrono::nanoseconds idle_timeout{std::chrono::seconds(60)};
+    std::chrono::nanoseconds header_timeout{std::chrono::seconds(10)};
+    std::chrono::nanoseconds drain_timeout{std::chrono::seconds(5)};
+
+    ListenerOptions listener_options() const;
+};
+
+using ExtraFlags = std::function<void(CLI::App&)>;
+
+// Parses argv. On --help or --version it prints and exits 0; on an unknown
+// flag or a bad value it prints one line naming the flag and exits 2.
+ServerOptions parse_command_line(int argc, char** argv, std::string_view model,
+                                 std::string_view description, const ExtraFlags& extend = {});
+
+// The line the harness and tests wait for, printed once every worker listens:
+// "ready model=<name> listen=<host:port> pid=<pid> workers=<n>".
+void announce_ready(std::string_view model, const Endpoint& listen, int workers);
+
+} // namespace pb

@@ -1,0 +1,45 @@
+#pragma once
+// The one handler every server runs: it decides the reply to a request and
+// burns the configured CPU work. The wait (--delay) is the caller's: each
+// concurrency model waits its own way (timer queue, asio timer, sleep), which
+// is exactly what the benchmark compares.
+#include <chrono>
+#include <cstdint>
+
+#include "http/http_parser.hpp"
+
+namespace pb {
+
+enum class Status : std::uint16_t {
+    ok = 200,
+    bad_request = 400,
+    method_not_allowed = 405,
+    request_timeout = 408,
+    header_fields_too_large = 431,
+    not_implemented = 501,
+    version_not_supported = 505,
+};
+
+struct HandlerConfig {
+    std::chrono::nanoseconds delay{std::chrono::milliseconds(100)};
+    std::chrono::nanoseconds work{0};
+};
+
+struct Reply {
+    Status status = Status::ok;
+    bool keep_alive = true;
+    bool with_body = true; // false for HEAD
+    bool http10 = false;   // an HTTP/1.0 client that keeps alive must be told so
+    bool waits = false;    // the caller must wait HandlerConfig::delay before sending
+};
+
+Reply handle(const Request& request, const HandlerConfig& config);
+
+// Reply to a request that could not be parsed; it always closes the connection.
+Reply reject(ParseResult result);
+Reply reject(Status status);
+
+// Spins the calling thread for `work` of its own CPU time.
+void burn_cpu(std::chrono::nanoseconds work);
+
+} // namespace pb

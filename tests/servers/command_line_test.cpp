@@ -1,0 +1,77 @@
+// Only what runs in-process: --help, --version and bad flags exit, and are
+// covered by the integration tests.
+#include "cli/command_line.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <string>
+
+namespace {
+
+using namespace std::chrono_literals;
+
+void expect_defaults(const pb::ServerOptions& o) {
+    EXPECT_EQ(o.listen.host, "127.0.0.1");
+    EXPECT_EQ(o.listen.port, 8080);
+    EXPECT_EQ(o.workers, 1);
+    EXPECT_EQ(o.handler.delay, 100ms);
+    EXPECT_EQ(o.handler.work, 0ns);
+    EXPECT_EQ(o.stats_path, "");
+    EXPECT_EQ(o.backlog, 4096);
+    EXPECT_FALSE(o.defer_accept);
+    EXPECT_FALSE(o.fastopen);
+    EXPECT_EQ(o.idle_timeout, 60s);
+    EXPECT_EQ(o.header_timeout, 10s);
+    EXPECT_EQ(o.drain_timeout, 5s);
+}
+
+TEST(ServerOptions, Defaults) { expect_defaults(pb::ServerOptions{}); }
+
+TEST(ServerOptions, ListenerOptionsDefaults) {
+    const pb::ListenerOptions l = pb::ServerOptions{}.listener_options();
+    EXPECT_EQ(l.backlog, 4096);
+    EXPECT_FALSE(l.defer_accept);
+    EXPECT_FALSE(l.fastopen);
+    EXPECT_FALSE(l.reuseport); // the model decides
+    EXPECT_TRUE(l.listen);
+}
+
+TEST(ServerOptions, ListenerOptionsCarryTheFlags) {
+    pb::ServerOptions o;
+    o.backlog = 128;
+    o.defer_accept = true;
+    o.fastopen = true;
+    const pb::ListenerOptions l = o.listener_options();
+    EXPECT_EQ(l.backlog, 128);
+    EXPECT_TRUE(l.defer_accept);
+    EXPECT_TRUE(l.fastopen);
+}
+
+TEST(ParseCommandLine, NoArgumentsGiveTheDefaults) {
+    char program[] = "core_tests";
+    char* argv[] = {program, nullptr};
+    pb::ServerOptions o = pb::parse_command_line(1, argv, "test", "unit test");
+    // The one deliberate difference from ServerOptions{}: --workers defaults
+    // to the online CPUs (its help says so).
+    EXPECT_EQ(o.workers, sysconf(_SC_NPROCESSORS_ONLN));
+    o.workers = 1;
+    expect_defaults(o);
+}
+
+TEST(ParseCommandLine, ExtendIsCalled) {
+    char program[] = "core_tests";
+    char* argv[] = {program, nullptr};
+    int calls = 0;
+    pb::parse_command_line(1, argv, "test", "unit test", [&](CLI::App&) { ++calls; });
+    EXPECT_EQ(calls, 1);
+}
+
+TEST(AnnounceReady, PrintsTheReadyLine) {
+    testing::internal::CaptureStdout();
+    pb::announce_ready("test", pb::Endpoint{"127.0.0.1", 1234}, 3);
+    const std::string out = testing::internal::GetCapturedStdout();
+    EXPECT_EQ(out, "ready model=test listen=127.0.0.1:1234 pid=" + std::to_string(getpid()) + " workers=3\n");
+}
+
+} // namespace
