@@ -109,9 +109,9 @@ ChildProcess::ChildProcess(const ChildSpec& spec) {
     } else {
         out = open_output(spec.stdout_file);
     }
-    if (!spec.stderr_file.empty() && spec.stderr_file == spec.stdout_file) {
+    if (spec.stderr_to_stdout || (!spec.stderr_file.empty() && spec.stderr_file == spec.stdout_file)) {
         err.reset(fcntl(out.get(), F_DUPFD_CLOEXEC, 0)); // one file, one offset: both streams interleave
-        if (!err) throw_system_error("fcntl F_DUPFD_CLOEXEC", spec.stdout_file.string());
+        if (!err) throw_system_error("fcntl F_DUPFD_CLOEXEC", spec.argv[0] + " stdout");
     } else if (!spec.stderr_file.empty()) {
         err = open_output(spec.stderr_file);
     }

@@ -24,6 +24,7 @@ struct ChildSpec {
     std::vector<int> cpus;                          // empty: not pinned
     std::filesystem::path stdout_file;              // empty: a pipe, read with read_line()
     std::filesystem::path stderr_file;              // empty: inherited; the stdout file: both into it
+    bool stderr_to_stdout = false;                  // stderr where stdout goes (its file or its pipe)
     bool die_with_parent = false;                   // PR_SET_PDEATHSIG: SIGKILL when this process dies
 };
 

@@ -80,11 +80,25 @@ std::uint16_t local_port(int fd) {
     return ntohs(reinterpret_cast<sockaddr_in*>(&address)->sin_port);
 }
 
+Endpoint bound_endpoint(const Endpoint& asked, int fd) {
+    Endpoint bound = asked;
+    bound.port = local_port(fd);
+    return bound;
+}
+
 void set_nonblocking(int fd, bool on) {
     int flags = fcntl(fd, F_GETFL);
     if (flags < 0) throw_system_error("fcntl F_GETFL", "fd " + std::to_string(fd));
     flags = on ? (flags | O_NONBLOCK) : (flags & ~O_NONBLOCK);
     if (fcntl(fd, F_SETFL, flags) != 0) throw_system_error("fcntl F_SETFL", "fd " + std::to_string(fd));
+}
+
+sockaddr_in loopback_address(std::uint16_t port) {
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(port);
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    return address;
 }
 
 } // namespace pb

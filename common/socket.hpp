@@ -1,6 +1,7 @@
 #pragma once
 // Listening sockets and the small helpers around them.
 #include <cstdint>
+#include <netinet/in.h>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -33,7 +34,12 @@ Fd open_listener(const Endpoint& endpoint, const ListenerOptions& options);
 
 // The port a bound socket really got (for port 0).
 std::uint16_t local_port(int fd);
+// `asked` with the port the socket `fd` really got: what the ready line shows.
+Endpoint bound_endpoint(const Endpoint& asked, int fd);
 
 void set_nonblocking(int fd, bool on);
+
+// 127.0.0.1:port as the socket calls take it.
+sockaddr_in loopback_address(std::uint16_t port);
 
 } // namespace pb

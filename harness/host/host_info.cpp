@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <gnu/libc-version.h>
-#include <spawn.h>
 #include <sys/resource.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -19,7 +18,10 @@
 #include <toml++/impl/version.h>
 #endif
 
+#include "common/child_process.hpp"
 #include "common/cpus.hpp"
+#include "common/numbers.hpp"
+#include "common/program_path.hpp"
 #include "common/socket.hpp"
 #include "common/file_text.hpp"
 
@@ -54,14 +56,6 @@ std::optional<std::string> read_trimmed(const char* path) {
     return trimmed;
 }
 
-template <typename Number>
-std::optional<Number> parse_number(std::string_view text) {
-    Number value{};
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
-    return value;
-}
-
 // The value of the first "key<sep>value" line, with the key and value trimmed.
 std::optional<std::string> keyed_value(std::string_view text, std::string_view key, char separator) {
     for (std::size_t at = 0; at < text.size();) {
@@ -90,39 +84,25 @@ struct Captured {
 // ever interpreted), stdin from /dev/null, and its stdout captured (stderr
 // too if asked, else discarded). Empty when it could not be run.
 std::optional<Captured> capture(const std::vector<std::string>& argv, bool with_stderr) {
-    int fds[2];
-    if (::pipe2(fds, O_CLOEXEC) != 0) return std::nullopt;
-    Fd read_end(fds[0]);
-    Fd write_end(fds[1]);
-
-    posix_spawn_file_actions_t actions;
-    if (posix_spawn_file_actions_init(&actions) != 0) return std::nullopt;
-    bool ready = posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0) == 0 &&
-                 posix_spawn_file_actions_adddup2(&actions, write_end.get(), 1) == 0;
-    ready = ready && (with_stderr ? posix_spawn_file_actions_adddup2(&actions, write_end.get(), 2)
-                                  : posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)) == 0;
-    std::vector<char*> args;
-    for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
-    args.push_back(nullptr);
-    pid_t pid = -1;
-    const int spawned = ready ? posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ) : -1;
-    posix_spawn_file_actions_destroy(&actions);
-    write_end.reset(); // or the read below never sees end of file
-    if (spawned != 0) return std::nullopt;
-
-    Captured result;
-    char buffer[4096];
-    for (;;) {
-        const ssize_t n = ::read(read_end.get(), buffer, sizeof buffer);
-        if (n > 0) result.output.append(buffer, static_cast<std::size_t>(n));
-        else if (n == 0 || errno != EINTR) break;
+    const std::optional<std::string> program = resolve_program(argv.at(0));
+    if (!program) return std::nullopt;
+    ChildSpec spec;
+    spec.argv = argv;
+    spec.argv[0] = *program;
+    if (with_stderr) spec.stderr_to_stdout = true;
+    else spec.stderr_file = "/dev/null";
+    try {
+        ChildProcess child(spec);
+        // A fact is not worth a hung run: a command gets 30 s.
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+        while (!child.output_ended() && std::chrono::steady_clock::now() < deadline)
+            child.read_line(std::chrono::seconds(1));
+        if (!child.wait_for(std::chrono::seconds(1))) return std::nullopt; // the destructor kills it
+        const int status = *child.wait_status();
+        return Captured{WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), child.output()};
+    } catch (const std::exception&) {
+        return std::nullopt;
     }
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0) {
-        if (errno != EINTR) return std::nullopt;
-    }
-    result.exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    return result;
 }
 
 std::string first_line(std::string_view text) { return std::string(trim(text.substr(0, text.find('\n')))); }

@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <sys/socket.h>
 
+#include "common/socket.hpp"
 #include "common/system_error.hpp"
 
 namespace pb::harness {
@@ -35,10 +36,7 @@ pb::Fd connect_loopback(std::uint16_t port) {
     timeval timeout{2, 0};
     setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
     setsockopt(fd.get(), SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(port);
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    sockaddr_in address = loopback_address(port);
     if (connect(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0)
         throw_system_error("connect", fmt::format("127.0.0.1:{}", port));
     return fd;

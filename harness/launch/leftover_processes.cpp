@@ -90,10 +90,7 @@ bool port_in_use(std::uint16_t port) {
     int on = 1;
     if (setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) != 0)
         throw_system_error("setsockopt", "SO_REUSEADDR for the port check");
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(port);
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    sockaddr_in address = loopback_address(port);
     if (bind(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) == 0) return false;
     if (errno == EADDRINUSE) return true;
     throw_system_error("bind", fmt::format("127.0.0.1:{} (port check)", port));

@@ -9,6 +9,7 @@
 #include <thread>
 #include <unistd.h>
 
+#include "common/socket.hpp"
 #include "common/system_error.hpp"
 #include "common/wait_status.hpp"
 #include "launch/health_check.hpp"
@@ -66,9 +67,7 @@ std::string output_of(const PeerLaunch& launch) {
 std::uint16_t free_loopback_port() {
     pb::Fd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
     if (!fd) throw_system_error("socket", "choosing a free port");
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    sockaddr_in address = loopback_address(0);
     if (bind(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0)
         throw_system_error("bind", "127.0.0.1:0 (choosing a free port)");
     socklen_t size = sizeof address;

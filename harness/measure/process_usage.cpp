@@ -12,7 +12,9 @@
 #include <stdexcept>
 #include <string_view>
 
-#include "common/socket.hpp"
+#include "common/fd.hpp"
+#include "common/file_text.hpp"
+#include "common/numbers.hpp"
 #include "common/system_error.hpp"
 
 namespace pb::harness {
@@ -25,31 +27,9 @@ bool vanished(int error) { return error == ENOENT || error == ESRCH; }
 
 // The whole of a /proc file; empty when its process or thread is gone.
 std::optional<std::string> read_proc(const std::string& path) {
-    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!fd) {
-        if (vanished(errno)) return std::nullopt;
-        throw_system_error("open", path);
-    }
-    std::string text;
-    char buffer[4096];
-    for (;;) {
-        const ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
-        if (n == 0) return text;
-        if (n > 0) {
-            text.append(buffer, static_cast<std::size_t>(n));
-        } else if (errno != EINTR) {
-            if (vanished(errno)) return std::nullopt;
-            throw_system_error("read", path);
-        }
-    }
-}
-
-template <typename Number>
-std::optional<Number> parse_number(std::string_view text) {
-    Number value{};
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
-    return value;
+    std::optional<std::string> text = read_whole_file(path);
+    if (!text && !vanished(errno)) throw_system_error("read", path);
+    return text;
 }
 
 // The numeric entries of a /proc directory (pids or tids); empty when the

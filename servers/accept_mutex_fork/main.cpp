@@ -3,14 +3,10 @@
 // --io epoll: nginx's accept_mutex, the holder accepts and every child serves
 // many connections from its epoll loop. --io blocking: Apache prefork, one
 // connection per process at a time and the delay is a real sleep.
-#include <CLI/CLI.hpp>
-#include <csignal>
-#include <exception>
-#include <fmt/format.h>
 #include <sys/socket.h>
 
 #include "loops/blocking_worker.hpp"
-#include "cli/command_line.hpp"
+#include "cli/server_main.hpp"
 #include "loops/epoll_worker.hpp"
 #include "process/forking_server.hpp"
 #include "common/process_mutex.hpp"
@@ -44,13 +40,10 @@ void make_blocking(int fd) {
 
 int serve(const pb::ServerOptions& options, bool blocking) {
     pb::Fd listener = pb::open_listener(options.listen, options.listener_options());
-    pb::Endpoint bound = options.listen;
-    bound.port = pb::local_port(listener.get());
     if (blocking) make_blocking(listener.get());
-
     pb::SharedArray<pb::ProcessMutex> accept_mutex(1);
 
-    auto child = [&](int, pb::WorkerCounters& counters, const std::function<void()>& ready) {
+    auto worker_main = [&](int, pb::WorkerCounters& counters, const std::function<void()>& ready) {
         if (blocking) {
             pb::BlockingWorkerConfig worker{listener.get(), options.handler, options.idle_timeout,
                                             options.header_timeout, &accept_mutex[0]};
@@ -62,26 +55,17 @@ int serve(const pb::ServerOptions& options, bool blocking) {
         worker.gate = &gate;
         return pb::run_epoll_worker(worker, counters, ready);
     };
-    return pb::run_forking_server(model, options, bound, child);
+    return pb::run_forking_server(model, options, pb::bound_endpoint(options.listen, listener.get()), worker_main);
 }
 
 } // namespace
 
 int main(int argc, char** argv) {
     std::string io = "epoll";
-    pb::ServerOptions options = pb::parse_command_line(
-        argc, argv, model, "Accept-mutex fork HTTP server: children share one listener and take turns accepting",
-        [&](CLI::App& app) {
-            app.add_option("--io", io, "epoll: nginx accept_mutex style; blocking: Apache prefork style, "
-                                       "one connection per process")
-                ->check(CLI::IsMember({"epoll", "blocking"}))
-                ->capture_default_str();
-        });
-    try {
-        std::signal(SIGPIPE, SIG_IGN);
-        return serve(options, io == "blocking");
-    } catch (const std::exception& error) {
-        fmt::print(stderr, "{}: {}\n", model, error.what());
-        return 1;
-    }
+    const pb::ExtraFlags io_flag = pb::choice_flag(
+        "--io", io, "epoll: nginx accept_mutex style; blocking: Apache prefork style, one connection per process",
+        {"epoll", "blocking"});
+    const char* about = "Accept-mutex fork HTTP server: children share one listener and take turns accepting";
+    return pb::server_main(argc, argv, model, about, io_flag,
+                           [&](const pb::ServerOptions& options) { return serve(options, io == "blocking"); });
 }

@@ -88,6 +88,12 @@ ServerOptions parse_command_line(int argc, char** argv, std::string_view model, 
     return options;
 }
 
+ExtraFlags choice_flag(std::string name, std::string& value, std::string help, std::vector<std::string> choices) {
+    return [name = std::move(name), &value, help = std::move(help), choices = std::move(choices)](CLI::App& app) {
+        app.add_option(name, value, help)->check(CLI::IsMember(choices))->capture_default_str();
+    };
+}
+
 void announce_ready(std::string_view model, const Endpoint& listen, int workers) {
     fmt::print("{}\n", format_ready_line(model, to_string(listen), getpid(), workers));
     std::fflush(stdout);

@@ -5,6 +5,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "http/handler.hpp"
 #include "common/socket.hpp"
@@ -31,6 +32,10 @@ struct ServerOptions {
 };
 
 using ExtraFlags = std::function<void(CLI::App&)>;
+
+// A model's own flag that takes one of `choices` (default: `value` as given);
+// a bad value is refused naming the flag, like every other flag.
+ExtraFlags choice_flag(std::string name, std::string& value, std::string help, std::vector<std::string> choices);
 
 // Parses argv. On --help or --version it prints and exits 0; on an unknown
 // flag or a bad value it prints one line naming the flag and exits 2.

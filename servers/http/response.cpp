@@ -50,12 +50,6 @@ ErrorBody error_body(Status status) {
 
 } // namespace
 
-std::string_view reason_phrase(Status status) {
-    if (status == Status::ok) return "OK";
-    std::string_view body = error_body(status).body;
-    return body.substr(0, body.size() - 1);
-}
-
 std::size_t format_response(const Reply& reply, std::string_view date, std::span<char> out) {
     assert(out.size() >= max_response_size);
     Writer w{out.data()};

@@ -15,6 +15,4 @@ inline constexpr std::string_view hello_body = "Hello, World!";
 // Returns the number of bytes written; `out` must hold max_response_size bytes.
 std::size_t format_response(const Reply& reply, std::string_view date, std::span<char> out);
 
-std::string_view reason_phrase(Status status);
-
 } // namespace pb

@@ -10,134 +10,17 @@
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
-#include <sys/timerfd.h>
 #include <unistd.h>
 #include <vector>
 
-#include "http/date_cache.hpp"
-#include "loops/delay_queue.hpp"
-#include "http/http_session.hpp"
-#include "http/response.hpp"
+#include "loops/epoll_loop.hpp"
+#include "loops/timer_fd.hpp"
 #include "common/signals.hpp"
 #include "common/socket.hpp"
 #include "common/system_error.hpp"
 
 namespace pb {
-namespace {
-
-using Clock = std::chrono::steady_clock;
-using std::chrono::milliseconds;
-
-// Timeouts need only coarse time; CLOCK_MONOTONIC_COARSE is a vDSO read
-// without the TSC arithmetic, cheap enough for every request.
-struct CoarseClock {
-    using duration = std::chrono::nanoseconds;
-    using time_point = std::chrono::time_point<CoarseClock>;
-};
-
-CoarseClock::time_point coarse_now() {
-    timespec ts{};
-    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-    return CoarseClock::time_point(std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec));
-}
-
-// How often idle, header and linger timeouts are checked.
-constexpr milliseconds sweep_interval{250};
-// A closing connection is kept this long to read what the client still sends,
-// so that close() does not turn into an RST that destroys our last response.
-constexpr milliseconds linger_timeout{1000};
-// After EMFILE and friends, stop accepting this long instead of spinning.
-constexpr milliseconds accept_backoff{100};
-constexpr int max_events = 256;
-
-struct Connection : DelayLink {
-    Fd fd;
-    HttpSession session;
-    Reply pending;                 // the reply waiting in the delay queue
-    char out[max_response_size];
-    std::size_t out_size = 0;      // bytes of `out` to send
-    std::size_t out_sent = 0;
-    bool read_blocked = false;     // stopped reading because the buffer was full
-    bool peer_eof = false;         // the client shut its side: answer what it sent, then close
-    bool peer_shut = false;        // EPOLLRDHUP seen: read until recv returns 0 to find the end
-    Status sending = Status::ok;   // the status of the response in `out`, counted once it is sent
-    bool lingering = false;        // last response sent, write side shut, reading until EOF
-    bool close_after_write = false;
-    CoarseClock::time_point since; // accepted, request started, response sent or linger began
-    std::size_t index = 0;         // position in Worker::open_
-
-    bool waiting() const { return queued; }
-    bool writing() const { return out_sent < out_size; }
-    bool in_flight() const { return waiting() || writing(); }
-};
-
-// epoll tags for the non-connection descriptors.
-char listener_tag, signal_tag, delay_tag, sweep_tag;
-
-void arm_timer(int fd, Clock::time_point when, milliseconds interval = milliseconds(0)) {
-    auto since_epoch = when.time_since_epoch();
-    itimerspec spec{};
-    auto secs = std::chrono::duration_cast<std::chrono::seconds>(since_epoch);
-    spec.it_value.tv_sec = secs.count();
-    spec.it_value.tv_nsec = std::chrono::duration_cast<std::chrono::nanoseconds>(since_epoch - secs).count();
-    if (spec.it_value.tv_sec == 0 && spec.it_value.tv_nsec == 0) spec.it_value.tv_nsec = 1;
-    spec.it_interval.tv_sec = interval.count() / 1000;
-    spec.it_interval.tv_nsec = (interval.count() % 1000) * 1'000'000;
-    // steady_clock is CLOCK_MONOTONIC on Linux, the clock of the timerfd.
-    if (timerfd_settime(fd, TFD_TIMER_ABSTIME, &spec, nullptr) != 0)
-        throw_system_error("timerfd_settime", "fd " + std::to_string(fd));
-}
-
-Fd make_timer() {
-    Fd fd(timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC));
-    if (!fd) throw_system_error("timerfd_create", "CLOCK_MONOTONIC");
-    return fd;
-}
-
-class Worker {
-public:
-    Worker(const EpollWorkerConfig& config, WorkerCounters& counters) : config_(config), counters_(counters) {}
-    int run(const std::function<void()>& ready);
-
-private:
-    void setup();
-    void watch(int fd, void* tag, std::uint32_t events);
-    void unwatch(int fd);
-    void set_accepting(bool on);
-    void update_gate();
-    void dispatch(const epoll_event& event);
-
-    enum class ReadResult { ok, failed };
-
-    Connection& open_connection(int fd);
-    void close(Connection& c);
-    void accept_all();
-    void on_connection_event(Connection& c, std::uint32_t events);
-    ReadResult read_some(Connection& c);
-    void advance(Connection& c);
-    bool send_reply(Connection& c, const Reply& reply);
-    bool flush(Connection& c);
-    void start_linger(Connection& c);
-
-    void fire_delays();
-    void sweep();
-    void begin_drain();
-    bool drained() const { return open_.empty(); }
-
-    const EpollWorkerConfig& config_;
-    WorkerCounters& counters_;
-    Fd epoll_, signals_, delay_timer_, sweep_timer_;
-    DelayQueue delays_;
-    DateCache date_;
-    std::vector<Connection*> open_;
-    std::vector<std::unique_ptr<Connection>> free_;
-    char linger_sink_[4096];        // discarded input of lingering connections
-    bool accepting_ = false;       // listener registered in epoll
-    bool holding_gate_ = false;
-    bool stopping_ = false;
-    Clock::time_point accept_paused_until_{};
-    Clock::time_point drain_deadline_{};
-};
+namespace epoll {
 
 void Worker::watch(int fd, void* tag, std::uint32_t events) {
     epoll_event event{};
@@ -298,123 +181,6 @@ void Worker::accept_all() {
     }
 }
 
-void Worker::on_connection_event(Connection& c, std::uint32_t events) {
-    if (!c.fd) return; // closed earlier in this batch of events
-    if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
-        if (events & (EPOLLRDHUP | EPOLLHUP)) c.peer_shut = true;
-        if (read_some(c) == ReadResult::failed) return close(c);
-    }
-    if (c.lingering) {
-        if (c.peer_eof) close(c);
-        return;
-    }
-    if (c.writing()) {
-        if ((events & EPOLLOUT) && flush(c)) advance(c);
-        return;
-    }
-    advance(c);
-}
-
-Worker::ReadResult Worker::read_some(Connection& c) {
-    for (;;) {
-        std::span<char> space = c.lingering ? std::span<char>(linger_sink_) : c.session.free_space();
-        if (space.empty()) {
-            c.read_blocked = true;
-            return ReadResult::ok;
-        }
-        if (!c.lingering && !c.session.mid_request()) c.since = coarse_now(); // a new request starts
-        ssize_t n = recv(c.fd.get(), space.data(), space.size(), 0);
-        if (n > 0) {
-            counters_.bytes_in += static_cast<std::uint64_t>(n);
-            if (!c.lingering) c.session.received(static_cast<std::size_t>(n));
-            // A short read drained the socket for now, unless the peer shut
-            // its side: then read on to the 0 that marks the end, since no
-            // further edge will come.
-            if (static_cast<std::size_t>(n) < space.size() && !c.peer_shut) return ReadResult::ok;
-            continue;
-        }
-        if (n == 0) {
-            c.peer_eof = true;
-            return ReadResult::ok;
-        }
-        if (errno == EAGAIN) return ReadResult::ok;
-        if (errno != EINTR) return ReadResult::failed; // ECONNRESET and friends: the peer is gone
-    }
-}
-
-// Serves buffered requests in order until one has to wait, a write stalls or
-// the buffer holds no complete request.
-void Worker::advance(Connection& c) {
-    while (!c.in_flight() && !c.lingering) {
-        if (c.read_blocked) {
-            c.read_blocked = false;
-            if (read_some(c) == ReadResult::failed) return close(c);
-        }
-        std::optional<Reply> reply = c.session.next_reply(config_.handler, counters_);
-        if (!reply && c.read_blocked) continue; // a discarded body freed the buffer: read the rest
-        if (!reply) {
-            // A client that shut its side after its last request has been
-            // answered; an idle one that closed is simply gone.
-            if (c.peer_eof) close(c);
-            return;
-        }
-        if (stopping_) reply->keep_alive = false;
-        if (reply->waits) {
-            c.pending = *reply;
-            bool was_empty = delays_.empty();
-            delays_.push(c, Clock::now() + config_.handler.delay);
-            if (was_empty) arm_timer(delay_timer_.get(), c.deadline);
-            return;
-        }
-        if (!send_reply(c, *reply)) return;
-    }
-}
-
-bool Worker::send_reply(Connection& c, const Reply& reply) {
-    c.out_size = format_response(reply, date_.now(), c.out);
-    c.out_sent = 0;
-    c.close_after_write = !reply.keep_alive;
-    c.sending = reply.status;
-    return flush(c);
-}
-
-// Writes the rest of c.out. True when the connection is ready for its next
-// request; false when the write stalled (EPOLLOUT resumes it) or the
-// connection was closed or started to close.
-bool Worker::flush(Connection& c) {
-    while (c.writing()) {
-        ssize_t n = send(c.fd.get(), c.out + c.out_sent, c.out_size - c.out_sent, MSG_NOSIGNAL);
-        if (n > 0) {
-            c.out_sent += static_cast<std::size_t>(n);
-            counters_.bytes_out += static_cast<std::uint64_t>(n);
-        } else if (errno == EAGAIN) {
-            return false;
-        } else if (errno != EINTR) {
-            close(c); // EPIPE, ECONNRESET: the client left while its request waited
-            return false;
-        }
-    }
-    counters_.count_response(c.sending); // only responses that reached the socket count
-    c.out_size = c.out_sent = 0;
-    c.since = coarse_now();
-    if (c.close_after_write) {
-        start_linger(c);
-        return false;
-    }
-    return true;
-}
-
-// Closing with unread input would send an RST that can destroy the response
-// we just wrote (a 400 or 431 the client has not read yet). Shut our side,
-// read until the client closes or linger_timeout passes.
-void Worker::start_linger(Connection& c) {
-    if (c.peer_eof) return close(c);
-    shutdown(c.fd.get(), SHUT_WR);
-    c.lingering = true;
-    c.session.reset();
-    c.since = coarse_now();
-    if (read_some(c) == ReadResult::failed || c.peer_eof) close(c);
-}
 
 void Worker::fire_delays() {
     const auto now = Clock::now();
@@ -466,10 +232,11 @@ void Worker::begin_drain() {
     }
 }
 
-} // namespace
+} // namespace epoll
 
 int run_epoll_worker(const EpollWorkerConfig& config, WorkerCounters& counters, const std::function<void()>& ready) {
-    return Worker(config, counters).run(ready);
+    return epoll::Worker(config, counters).run(ready);
 }
 
 } // namespace pb
+

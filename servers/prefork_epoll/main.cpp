@@ -3,12 +3,8 @@
 // SO_REUSEPORT listener and the kernel spreads connections over them; with
 // --listener shared the children inherit one listener created before fork,
 // as fasthttp's prefork does by default.
-#include <CLI/CLI.hpp>
-#include <csignal>
-#include <exception>
-#include <fmt/format.h>
 
-#include "cli/command_line.hpp"
+#include "cli/server_main.hpp"
 #include "loops/epoll_worker.hpp"
 #include "process/forking_server.hpp"
 #include "common/socket.hpp"
@@ -26,8 +22,7 @@ int serve(const pb::ServerOptions& options, bool reuseport) {
     pb::ListenerOptions master_socket = listener;
     master_socket.listen = !reuseport;
     pb::Fd shared = pb::open_listener(options.listen, master_socket);
-    pb::Endpoint bound = options.listen;
-    bound.port = pb::local_port(shared.get());
+    const pb::Endpoint bound = pb::bound_endpoint(options.listen, shared.get());
 
     pb::EpollWorkerConfig worker = pb::epoll_worker_config(options);
     auto child = [&](int, pb::WorkerCounters& counters, const std::function<void()>& ready) {
@@ -48,19 +43,11 @@ int serve(const pb::ServerOptions& options, bool reuseport) {
 
 int main(int argc, char** argv) {
     std::string listener = "reuseport";
-    pb::ServerOptions options = pb::parse_command_line(
+    const pb::ExtraFlags listener_flag = pb::choice_flag(
+        "--listener", listener,
+        "reuseport: one SO_REUSEPORT listener per child; shared: one listener created before fork",
+        {"reuseport", "shared"});
+    return pb::server_main(
         argc, argv, model, "Prefork HTTP server: one epoll worker process per CPU, each with its own listener",
-        [&](CLI::App& app) {
-            app.add_option("--listener", listener, "reuseport: one SO_REUSEPORT listener per child; "
-                                                   "shared: one listener created before fork")
-                ->check(CLI::IsMember({"reuseport", "shared"}))
-                ->capture_default_str();
-        });
-    try {
-        std::signal(SIGPIPE, SIG_IGN);
-        return serve(options, listener == "reuseport");
-    } catch (const std::exception& error) {
-        fmt::print(stderr, "{}: {}\n", model, error.what());
-        return 1;
-    }
+        listener_flag, [&](const pb::ServerOptions& options) { return serve(options, listener == "reuseport"); });
 }

@@ -150,11 +150,6 @@ const struct {
     {Status::version_not_supported, "HTTP/1.1 505 HTTP Version Not Supported", "HTTP Version Not Supported"},
 };
 
-TEST(ReasonPhrase, Table) {
-    EXPECT_EQ(pb::reason_phrase(Status::ok), "OK");
-    for (const auto& c : error_statuses) EXPECT_EQ(pb::reason_phrase(c.status), c.reason);
-}
-
 TEST(FormatResponse, ErrorReplies) {
     for (const auto& c : error_statuses) {
         SCOPED_TRACE(c.line);
