@@ -28,13 +28,14 @@ struct ChildSpec {
     bool die_with_parent = false;                   // PR_SET_PDEATHSIG: SIGKILL when this process dies
 };
 
+// One process, owned: neither copied nor moved.
 class ChildProcess {
 public:
+    ChildProcess(const ChildProcess&) = delete;
+    ChildProcess& operator=(const ChildProcess&) = delete;
     // Throws naming the call (access, pipe2, open, fork) that failed.
     explicit ChildProcess(const ChildSpec& spec);
     ~ChildProcess();
-    ChildProcess(const ChildProcess&) = delete;
-    ChildProcess& operator=(const ChildProcess&) = delete;
 
     pid_t pid() const { return pid_; }
     // Reaps without blocking: true once the process has exited.

@@ -176,14 +176,7 @@ nlohmann::json run_commands(const std::vector<RunResult>& results) {
 }
 
 void write_json(const std::filesystem::path& file, const nlohmann::json& value) {
-    std::filesystem::path temporary = file;
-    temporary += ".tmp";
-    {
-        std::ofstream out(temporary);
-        out << value.dump(2) << '\n';
-        if (!out) throw std::runtime_error("cannot write " + temporary.string());
-    }
-    std::filesystem::rename(temporary, file);
+    pb::write_file_atomically(file, value.dump(2) + "\n");
 }
 
 int run_scenario(const Options& options) {
@@ -237,6 +230,11 @@ int run_scenario(const Options& options) {
     fmt::print("results: {}\n", dir.string());
 
     std::vector<RunResult> results;
+    // Written before the first run too: a run interrupted at once still
+    // leaves a complete (empty) results directory and its summary.
+    write_runs_csv(dir / "runs.csv", results);
+    write_latency_csv(dir / "latency.csv", results);
+    write_workers_csv(dir / "workers.csv", results);
     const auto first = Clock::now();
     for (const PlannedRun& planned : plan) {
         if (interrupted) break;

@@ -136,7 +136,7 @@ def main(argv=None) -> int:
     parser.add_argument("b", type=Path, metavar="B_DIR", help="the results directory compared with A")
     args = parser.parse_args(argv)
 
-    from .figures import compare_spectrum, compare_throughput
+    from .figures import compare_all
 
     try:
         a = load_results(args.a)
@@ -145,10 +145,7 @@ def main(argv=None) -> int:
         ratios = ratio_table(a, b)
         out_dir = b.path / "plots"
         out_dir.mkdir(parents=True, exist_ok=True)
-        written = []
-        for draw in (compare_throughput, compare_spectrum):
-            paths = draw(a, b, out_dir)
-            written += [Path(p) for p in (paths or [])]
+        written = compare_all(a, b, out_dir)
     except (ResultsError, OSError, ValueError, KeyError) as error:
         message = str(error) if not isinstance(error, KeyError) else f"missing {error}"
         print(f"compare: {message}", file=sys.stderr)

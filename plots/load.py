@@ -61,9 +61,17 @@ class Results:
     def host(self) -> str:
         return self.meta["host"]["hostname"]
 
-    def ok_runs(self) -> pd.DataFrame:
-        """Runs that finished; a failed run's numbers are partial, so medians skip them."""
-        return self.runs[self.runs["status"] == "ok"]
+    def ok_runs(self, server: str | None = None, connections: int | None = None) -> pd.DataFrame:
+        """Runs that finished, in run order, of one server or connection count if given.
+
+        A failed run's numbers are partial, so medians and figures skip them.
+        """
+        runs = self.runs[self.runs["status"] == "ok"]
+        if server is not None:
+            runs = runs[runs["server"] == server]
+        if connections is not None:
+            runs = runs[runs["connections"] == connections]
+        return runs.sort_values("run_id")
 
     def peers(self) -> set[str]:
         """The server labels that are peers (kind `peer` in runs.csv)."""
@@ -149,16 +157,42 @@ def read_meta(file: Path) -> dict:
     return meta
 
 
-def load_results(path) -> Results:
-    """Load and check every file of a results directory (raw/ is not read)."""
+def _directory(path) -> Path:
     path = Path(path)
     if not path.is_dir():
         raise ResultsError(f"{path}: no such directory")
+    return path
+
+
+def read_runs(file: Path) -> pd.DataFrame:
+    """runs.csv, checked, with its `kind` column (with_kind)."""
+    return with_kind(read_csv(file, RUNS_REQUIRED), file)
+
+
+def load_results(path) -> Results:
+    """Load and check every file of a results directory (raw/ is not read)."""
+    path = _directory(path)
     return Results(
         path=path,
-        runs=with_kind(read_csv(path / "runs.csv", RUNS_REQUIRED), path / "runs.csv"),
+        runs=read_runs(path / "runs.csv"),
         latency=read_csv(path / "latency.csv", LATENCY_REQUIRED),
         workers=read_csv(path / "workers.csv", WORKERS_REQUIRED),
+        meta=read_meta(path / "meta.json"),
+    )
+
+
+def load_runs(path) -> Results:
+    """Only runs.csv and meta.json of a results directory; latency and workers stay empty.
+
+    For what reads nothing else (the summary), so that it cannot fail over a
+    file it does not use.
+    """
+    path = _directory(path)
+    return Results(
+        path=path,
+        runs=read_runs(path / "runs.csv"),
+        latency=pd.DataFrame(columns=list(LATENCY_REQUIRED)),
+        workers=pd.DataFrame(columns=list(WORKERS_REQUIRED)),
         meta=read_meta(path / "meta.json"),
     )
 

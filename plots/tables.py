@@ -1,8 +1,9 @@
-"""The numbers behind the figures, as plain functions over DataFrames.
+"""The numbers behind summary.md, the figures and the notebook, as plain functions over DataFrames.
 
-The rules follow the harness's summary.md (harness/summary.cpp): medians over
-the runs that succeeded, a value a run did not measure left out rather than
-counted as zero, and the Little's-law bound taken from the configuration.
+summary_table is the one implementation of summary.md's figures (plots.summary
+formats it): medians over the runs that succeeded, a value a run did not
+measure left out rather than counted as zero, and the Little's-law bound taken
+from the configuration, so failed runs give it too.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ import numbers
 import numpy as np
 import pandas as pd
 
-from .load import OURS, PEER, Results, peer_servers
+from .load import OURS, Results, peer_servers
+from .style import marked_labels
 
 ERROR_COLUMNS = ("errors_connect", "errors_read", "errors_write", "errors_status", "errors_timeout")
 
@@ -55,11 +57,16 @@ def jain_index(values) -> float | None:
 
 
 def spread(values) -> tuple[float, float, float] | None:
-    """(median, min, max) of the finite values; None when there are none."""
+    """(median, min, max) of the finite values; None when there are none.
+
+    An even count's median is the mean of the two middle values.
+    """
     xs = sorted(_finite(values))
     if not xs:
         return None
-    return (float(np.median(xs)), xs[0], xs[-1])
+    n = len(xs)
+    middle = xs[n // 2] if n % 2 else (xs[n // 2 - 1] + xs[n // 2]) / 2
+    return (middle, xs[0], xs[-1])
 
 
 def median(values) -> float:
@@ -69,14 +76,14 @@ def median(values) -> float:
 
 
 def groups(runs: pd.DataFrame) -> list[tuple[str, int]]:
-    """(server, connections) pairs: servers in first-appearance order, then connections ascending.
+    """(server, connections) pairs: servers in the order runs.csv first names them, then connections ascending.
 
-    The same order as summary.md, so a table and the summary read alike;
-    peers come after our servers (see servers()).
+    summary.md's order, which is the scenario's: peers stand where the
+    scenario put them (figures put them last, see servers()).
     """
     return [
         (server, int(c))
-        for server in servers(runs)
+        for server in dict.fromkeys(runs["server"])
         for c in sorted(runs.loc[runs["server"] == server, "connections"].dropna().unique())
     ]
 
@@ -86,7 +93,7 @@ def connection_counts(runs: pd.DataFrame) -> list[int]:
 
 
 def servers(runs: pd.DataFrame) -> list[str]:
-    """Server labels in first-appearance order, our servers first, then the peers."""
+    """Server labels in first-appearance order, our servers first, then the peers (the figures' order)."""
     labels = list(dict.fromkeys(runs["server"]))
     peers = peer_servers(runs)
     return [s for s in labels if s not in peers] + [s for s in labels if s in peers]
@@ -113,6 +120,7 @@ def summary_row(all_runs: pd.DataFrame, server: str, connections: int) -> dict:
     unserved = _finite(ok["unserved_connections"])
     return {
         "server": server,
+        "kind": kind,
         "connections": connections,
         "runs_ok": len(ok),
         "runs_total": len(group),
@@ -130,27 +138,25 @@ def summary_row(all_runs: pd.DataFrame, server: str, connections: int) -> dict:
         "wrk_cpu_percent": median(ok["wrk_cpu_percent"]),
         "server_cpu_us_per_request": median(server_cpu_us_per_request(ok)),
         "rss_mib": median(ok["server_rss_mib"]),
-        # Peers expose no per-worker counters: no Jain's index, never a 0.
-        "jain": median(ok["jain_connections"]) if kind != PEER else math.nan,
-        "kind": kind,
+        # From the runs' worker counts: a peer has none, so its Jain's index
+        # is missing, never a 0.
+        "jain": median(ok["jain_connections"]),
     }
 
 
 SUMMARY_COLUMNS = (
-    "server", "connections", "runs_ok", "runs_total", "rps_median", "rps_min", "rps_max",
+    "server", "kind", "connections", "runs_ok", "runs_total", "rps_median", "rps_min", "rps_max",
     "p50_ms", "p99_ms", "p99_9_ms", "efficiency", "little_bound", "errors", "unserved_max",
-    "server_cpu_percent", "wrk_cpu_percent", "server_cpu_us_per_request", "rss_mib", "jain", "kind",
+    "server_cpu_percent", "wrk_cpu_percent", "server_cpu_us_per_request", "rss_mib", "jain",
 )
-
-PEER_MARK = " (peer)"
 
 
 def summary_table(results: Results) -> pd.DataFrame:
     """One row per (server, connections), the numbers of summary.md unformatted.
 
-    efficiency is a fraction (0.989), not a percentage, as in runs.csv.
-    Our servers come first, then the peers; `kind` (last) says which is
-    which, and a peer's jain is NaN (it has no per-worker counters).
+    Rows in summary.md's order (groups()). efficiency is a fraction (0.989),
+    not a percentage, as in runs.csv. `kind` says whether a server is ours
+    or a peer; a peer's jain is NaN (it has no per-worker counters).
     """
     runs = results.runs
     rows = [summary_row(runs, server, c) for server, c in groups(runs)]
@@ -166,8 +172,7 @@ def mark_peers(table: pd.DataFrame) -> pd.DataFrame:
     if "kind" not in table.columns:
         return table
     shown = table.copy()
-    peer = shown["kind"] == PEER
-    shown["server"] = shown["server"].where(~peer, shown["server"].astype(str) + PEER_MARK)
+    shown["server"] = marked_labels(shown["server"], shown["kind"])
     return shown.drop(columns="kind")
 
 

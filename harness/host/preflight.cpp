@@ -10,7 +10,6 @@
 
 #include "common/cpus.hpp"
 #include "common/program_path.hpp"
-#include "launch/affinity.hpp"
 #include "common/system_error.hpp"
 #include "host/host_info.hpp"
 

@@ -9,7 +9,7 @@
 #include <sys/types.h>
 #include <vector>
 
-#include "results/run_result.hpp"
+#include "measure/stats_csv.hpp"
 
 namespace pb::harness {
 

@@ -9,7 +9,7 @@
 
 #include "common/child_process.hpp"
 #include "launch/launched_server.hpp"
-#include "results/run_result.hpp"
+#include "measure/stats_csv.hpp"
 
 namespace pb::harness {
 

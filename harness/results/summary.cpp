@@ -8,7 +8,7 @@
 #include "common/wait_status.hpp"
 
 #ifndef PREFORK_BENCH_SOURCE_DIR
-#define PREFORK_BENCH_SOURCE_DIR "."
+#error "PREFORK_BENCH_SOURCE_DIR must name the source tree (harness/CMakeLists.txt)"
 #endif
 
 namespace pb::harness {

@@ -17,9 +17,8 @@ WorkerCounters& WorkerCounters::operator=(const WorkerCounters& other) {
     return *this;
 }
 
-void WorkerCounters::count_response(Status status) {
+void WorkerCounters::count_response_code(unsigned code) {
     ++requests;
-    auto code = static_cast<unsigned>(status);
     if (code < 300) ++responses_2xx;
     else if (code < 500) ++responses_4xx;
     else ++responses_5xx;

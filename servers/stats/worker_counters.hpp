@@ -10,7 +10,6 @@
 #include <sys/types.h>
 
 #include "common/worker_counter_list.hpp"
-#include "http/handler.hpp"
 
 namespace pb {
 
@@ -54,7 +53,14 @@ struct alignas(64) WorkerCounters {
     WorkerCounters(const WorkerCounters& other);
     WorkerCounters& operator=(const WorkerCounters& other);
 
-    void count_response(Status status); // counts the request too
+    // Counts a response sent and the request it answers. Any status type
+    // whose value is its HTTP code (http/handler.hpp's Status): the counters
+    // sit below the protocol and know no more of it than the number.
+    template <typename StatusCode>
+    void count_response(StatusCode status) {
+        count_response_code(static_cast<unsigned>(status));
+    }
+    void count_response_code(unsigned code);
 };
 
 // CSV, one row per slot: "worker,pid," then the counters in list order,

@@ -1,9 +1,10 @@
+import dataclasses
 import json
 import math
 
 import pytest
 
-from plots.load import ResultsError, latest_results, load_results
+from plots.load import ResultsError, latest_results, load_results, load_runs
 
 
 def test_loads_every_file_with_numbers_as_numbers(results_a):
@@ -32,22 +33,37 @@ def test_scenario_host_and_ok_runs(results_a):
     assert set(results_a.ok_runs()["status"]) == {"ok"}
 
 
-def test_missing_column_names_the_file_and_the_column(fixtures_dir):
-    with pytest.raises(ResultsError) as error:
-        load_results(fixtures_dir / "fixture-missing-column")
-    message = str(error.value)
-    assert "fixture-missing-column/runs.csv" in message
-    assert "missing column 'requests_per_s'" in message
+def test_ok_runs_of_one_server_or_connection_count_in_run_order(results_sweep):
+    runs = results_sweep.runs
+    shuffled = dataclasses.replace(results_sweep, runs=runs.iloc[::-1])
+    ok = shuffled.ok_runs("threadpool", 64)
+    expected = runs[(runs["status"] == "ok") & (runs["server"] == "threadpool") & (runs["connections"] == 64)]
+    assert list(ok["run_id"]) == sorted(expected["run_id"]) and len(ok) == 2
+    assert set(shuffled.ok_runs(connections=16)["connections"]) == {16}
+    assert list(shuffled.ok_runs()["run_id"]) == sorted(runs.loc[runs["status"] == "ok", "run_id"])
 
 
-def test_non_numeric_value_names_file_column_line_and_value(fixtures_dir):
+def test_load_runs_reads_only_runs_and_meta(copy_fixture):
+    path = copy_fixture("fixture-a")
+    (path / "latency.csv").unlink()
+    (path / "workers.csv").unlink()
+    results = load_runs(path)
+    assert len(results.runs) == 6 and results.scenario == "fixture-a"
+    assert results.latency.empty and results.workers.empty
+    with pytest.raises(ResultsError, match="latency.csv: no such file"):
+        load_results(path)
+
+
+@pytest.mark.parametrize("fixture, told", [
+    ("fixture-missing-column", ["fixture-missing-column/runs.csv", "missing column 'requests_per_s'"]),
+    ("fixture-non-numeric", ["fixture-non-numeric/latency.csv", "'latency_ms'", "line 4", "'fast'"]),
+])
+def test_a_malformed_file_is_named_with_what_is_wrong(fixtures_dir, fixture, told):
+    """The file, then the column (and for a bad value its line and the value itself)."""
     with pytest.raises(ResultsError) as error:
-        load_results(fixtures_dir / "fixture-non-numeric")
-    message = str(error.value)
-    assert "fixture-non-numeric/latency.csv" in message
-    assert "'latency_ms'" in message
-    assert "line 4" in message
-    assert "'fast'" in message
+        load_results(fixtures_dir / fixture)
+    for part in told:
+        assert part in str(error.value)
 
 
 def test_missing_directory(tmp_path):

@@ -36,9 +36,17 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from matplotlib.colors import to_hex
+from matplotlib.image import imread
 
-from plots import reproduce
 from plots.load import ResultsError, load_results
+from plots.reproduce.cli import main
+from plots.reproduce.figure import draw as draw_figure, published_vs_measured
+from plots.reproduce.published import PUBLISHED_COLUMNS, published_rows
+from plots.reproduce.report import DISPLAY_HEADERS, display_table, missing_peers_note, table_markdown
+from plots.reproduce.table import peers_problem, reproduce_table
+from plots.reproduce.verdict import verdict
+from plots.style import PEERS
 
 HERE = Path(__file__).resolve().parent
 FIXTURES = HERE / "fixtures_reproduce" / "results"
@@ -53,12 +61,12 @@ PEERS_NODELAY_DIR = PEERS_FIXTURES / HOST / "20260101T000300Z-peers-nodelay"
 
 @pytest.fixture
 def published():
-    return reproduce.published_rows(PUBLISHED)
+    return published_rows(PUBLISHED)
 
 
 @pytest.fixture
 def table(published):
-    return reproduce.reproduce_table(published, load_results(SEED_DIR), load_results(NODELAY_DIR))
+    return reproduce_table(published, load_results(SEED_DIR), load_results(NODELAY_DIR))
 
 
 @pytest.fixture
@@ -71,7 +79,7 @@ def results_root(tmp_path):
 
 def test_published_rows_reads_the_quoted_figures(published):
     assert list(published["server"]) == ["prefork", "non-prefork"]
-    assert list(published.columns) == list(reproduce.PUBLISHED_COLUMNS)
+    assert list(published.columns) == list(PUBLISHED_COLUMNS)
     prefork = published.set_index("server").loc["prefork"]
     assert prefork["requests_per_s"] == pytest.approx(104861.58)
     assert prefork["latency_p50_ms"] == pytest.approx(4.55)
@@ -84,22 +92,27 @@ def test_published_rows_reads_the_quoted_figures(published):
 
 def test_published_rows_missing_file_or_column(tmp_path):
     with pytest.raises(ResultsError, match="no such file"):
-        reproduce.published_rows(tmp_path / "nope.csv")
+        published_rows(tmp_path / "nope.csv")
     bad = tmp_path / "bad.csv"
     bad.write_text("server,requests_per_s\nprefork,1\nnon-prefork,2\n")
     with pytest.raises(ResultsError, match="missing columns"):
-        reproduce.published_rows(bad)
+        published_rows(bad)
+
+
+PUBLISHED_SERVERS = ("prefork", "non-prefork")
+OURS = ("prefork-epoll", "threadpool")
+FASTHTTP = ("fasthttp-prefork", "fasthttp-single", "fasthttp-prefork-reuseport")
+
+
+def rows(*groups) -> list[tuple[str, str, str]]:
+    """(scenario, server, kind) of each row, from (scenario, kind, servers) groups."""
+    return [(scenario, server, kind) for scenario, kind, servers in groups for server in servers]
 
 
 def test_table_rows_in_order(table):
-    assert list(zip(table["source"], table["scenario"], table["server"])) == [
-        ("published", "fasthttp README", "prefork"),
-        ("published", "fasthttp README", "non-prefork"),
-        ("measured", "seed", "prefork-epoll"),
-        ("measured", "seed", "threadpool"),
-        ("measured", "seed-nodelay", "prefork-epoll"),
-        ("measured", "seed-nodelay", "threadpool"),
-    ]
+    assert list(zip(table["scenario"], table["server"], table["kind"])) == rows(
+        ("fasthttp README", "", PUBLISHED_SERVERS), ("seed", "ours", OURS), ("seed-nodelay", "ours", OURS))
+    assert list(table["source"]) == ["published"] * 2 + ["measured"] * 4
     assert list(table["delay_ms"]) == [100, 100, 100, 100, 0, 0]
     assert list(table["model"][2:]) == ["prefork-epoll", "threadpool"] * 2
 
@@ -130,10 +143,10 @@ def test_table_medians_latency_and_cpu(table):
 
 
 def test_table_markdown_dashes_and_formats(table):
-    shown = reproduce.display_table(table)
-    assert list(shown.columns) == list(reproduce.DISPLAY_HEADERS.values())
+    shown = display_table(table)
+    assert list(shown.columns) == list(DISPLAY_HEADERS.values())
     assert shown.loc[0, "efficiency %"] == pytest.approx(2048.0777, rel=1e-6)
-    lines = reproduce.table_markdown(table).splitlines()
+    lines = table_markdown(table).splitlines()
     assert len(lines) == 2 + len(table)
     assert lines[2] == ("| published | fasthttp README | 100 | prefork | 104,862 | 4.55 | 15.5 | 5,120 | 2,048 "
                         "| – | – |")
@@ -143,7 +156,7 @@ def test_table_markdown_dashes_and_formats(table):
 
 
 def test_verdict_numbers_come_from_the_table(table):
-    text = reproduce.verdict(table)
+    text = verdict(table)
     flat = " ".join(text.split())
     assert "512 connections that each wait 100 ms cannot exceed 5,120 req/s" in flat
     assert "104,862 (prefork) and 97,553 (non-prefork) req/s" in flat
@@ -168,7 +181,7 @@ def test_verdict_numbers_come_from_the_table(table):
 def test_verdict_equal_rates_with_the_wait(table):
     table = table.copy()
     table.loc[3, "requests_per_s"] = 4990.0  # 5000 / 4990 = 1.002
-    flat = " ".join(reproduce.verdict(table).split())
+    flat = " ".join(verdict(table).split())
     assert "the same ratio is 1.002: there the bound, not the concurrency model, sets the rate." in flat
 
 
@@ -178,7 +191,7 @@ def test_verdict_published_within_the_bound(table):
     table.loc[0:1, "requests_per_s"] = [5000.0, 4608.0]
     table.loc[0:1, "efficiency"] = [5000 / 5120, 0.9]
     table.loc[0:1, "p50_ms"] = [100.5, 101.0]
-    flat = " ".join(reproduce.verdict(table).split())
+    flat = " ".join(verdict(table).split())
     assert "97.7 % and 90.0 % of that bound" in flat
     assert "cannot answer" not in flat
 
@@ -186,14 +199,14 @@ def test_verdict_published_within_the_bound(table):
 def test_verdict_equal_cpu_is_not_ranked(table):
     table = table.copy()
     table.loc[5, "server_cpu_us_per_request"] = 5.04  # shows as 5.0, like prefork-epoll's 5.0
-    flat = " ".join(reproduce.verdict(table).split())
+    flat = " ".join(verdict(table).split())
     assert "prefork-epoll 5.0 µs ≈ threadpool 5.0 µs" in flat
 
 
 def test_verdict_without_busy_client_says_nothing_about_wrk(table):
     table = table.copy()
     table.loc[table["delay_ms"] == 0, "wrk_cpu_percent"] = 50.0
-    flat = " ".join(reproduce.verdict(table).split())
+    flat = " ".join(verdict(table).split())
     assert "busy" not in flat
     assert "lowest first: prefork-epoll 5.0 µs < threadpool 8.0 µs." in flat
 
@@ -201,25 +214,83 @@ def test_verdict_without_busy_client_says_nothing_about_wrk(table):
 def test_verdict_needs_both_models(table):
     table = table[table["model"] != "threadpool"]
     with pytest.raises(ResultsError, match="threadpool"):
-        reproduce.verdict(table)
+        verdict(table)
 
 
 def test_table_rejects_swapped_scenarios(published):
     with pytest.raises(ResultsError, match="no wait"):
-        reproduce.reproduce_table(published, load_results(NODELAY_DIR), load_results(NODELAY_DIR))
+        reproduce_table(published, load_results(NODELAY_DIR), load_results(NODELAY_DIR))
     with pytest.raises(ResultsError, match="expected no wait"):
-        reproduce.reproduce_table(published, load_results(SEED_DIR), load_results(SEED_DIR))
+        reproduce_table(published, load_results(SEED_DIR), load_results(SEED_DIR))
 
 
-def test_figure_written(table, tmp_path):
-    paths = reproduce.published_vs_measured(table, tmp_path / "plots")
+def medians(directory: Path, column: str) -> list[float]:
+    """Each server's median of column over its ok runs, read straight from runs.csv, servers in file order."""
+    runs = pd.read_csv(directory / "runs.csv")
+    ok = runs[runs["status"] == "ok"]
+    return [ok.loc[ok["server"] == s, column].median() for s in dict.fromkeys(ok["server"])]
+
+
+def bar_centres(ax) -> list[float]:
+    return [p.get_x() + p.get_width() / 2 for p in ax.patches]
+
+
+def test_figure_draws_a_bar_per_row_in_three_groups(published, table):
+    rps_ax, p50_ax = draw_figure(table).axes
+    expected_rps = list(published["requests_per_s"]) + medians(SEED_DIR, "requests_per_s") + medians(
+        NODELAY_DIR, "requests_per_s")
+    assert [p.get_height() for p in rps_ax.patches] == pytest.approx(expected_rps)
+    expected_p50 = list(published["latency_p50_ms"]) + medians(SEED_DIR, "latency_p50_ms") + medians(
+        NODELAY_DIR, "latency_p50_ms")
+    assert [p.get_height() for p in p50_ax.patches] == pytest.approx(expected_p50)
+    # A bar a step apart, with a gap of 0.8 between published, with the wait and without.
+    assert bar_centres(rps_ax) == pytest.approx([0, 1, 2.8, 3.8, 5.6, 6.6])
+    assert [t.get_text() for t in p50_ax.get_xticklabels()] == ["prefork", "non-prefork"] + ["prefork-epoll",
+                                                                                             "threadpool"] * 2
+    assert [p.get_hatch() for p in rps_ax.patches] == ["//", "//", None, None, None, None]
+    assert rps_ax.get_yscale() == p50_ax.get_yscale() == "log"
+
+
+def test_figure_labels_each_bar_with_its_share_of_the_bound(table):
+    rps_ax, p50_ax = draw_figure(table).axes
+    labels = [t.get_text() for t in rps_ax.texts]
+    # 104861.58 / 5120 = 20.5 times the bound; 5000 / 5120 = 97.7 %; no bound without a wait.
+    assert labels[0] == "104,862\n20.5×\nthe bound"
+    assert labels[2] == "5,000\n97.7 %\nof the bound"
+    assert labels[4] == "120,000"
+    assert [t.get_text() for t in p50_ax.texts][:3] == ["4.55 ms", "4.53 ms", "100.5 ms"]
+
+
+def test_figure_draws_the_bound_and_the_wait_over_the_rows_they_apply_to(table):
+    rps_ax, p50_ax = draw_figure(table).axes
+    # 512 connections / 0.1 s, from the published rows' left edge to seed's right edge.
+    assert [s.tolist() for s in rps_ax.collections[0].get_segments()] == [[[-0.5, 5120], [4.3, 5120]]]
+    assert [s.tolist() for s in p50_ax.collections[0].get_segments()] == [[[-0.5, 100], [4.3, 100]]]
+    legend = [t.get_text() for t in rps_ax.get_legend().get_texts()]
+    assert legend[0] == "Little's-law bound for a 100 ms handler: 512 connections / 100 ms = 5,120 req/s"
+
+
+def test_figure_marks_the_fasthttp_peers(peers_table):
+    rps_ax, p50_ax = draw_figure(peers_table).axes
+    peers = [i for i, kind in enumerate(peers_table["kind"]) if kind == "peer"]
+    assert [p.get_hatch() for i, p in enumerate(rps_ax.patches) if i in peers] == ["..."] * 6
+    assert [to_hex(rps_ax.patches[i].get_facecolor()) for i in peers] == [PEERS[m] for m in
+                                                                          peers_table["model"][peers]]
+    italic = [t.get_text() for t in p50_ax.get_xticklabels() if t.get_fontstyle() == "italic"]
+    assert italic == list(FASTHTTP) * 2
+    legend = [t.get_text() for t in rps_ax.get_legend().get_texts()]
+    assert "fasthttp measured here (a peer: the same wrk command on this machine)" in legend
+
+
+def test_figure_written_as_png_and_svg(table, tmp_path):
+    paths = published_vs_measured(table, tmp_path / "plots")
     assert [p.name for p in paths] == ["published-vs-measured.png", "published-vs-measured.svg"]
-    assert all(p.stat().st_size > 1000 for p in paths)
-    assert paths[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert imread(paths[0]).shape == (8 * 120, 11 * 120, 4)  # 11 × 8 inches at 120 dpi
+    assert "</svg>" in paths[1].read_text()
 
 
 def test_main_no_run_prints_table_and_verdict(results_root, capsys):
-    status = reproduce.main(["--no-run", "--results-root", str(results_root), "--host", HOST,
+    status = main(["--no-run", "--results-root", str(results_root), "--host", HOST,
                              "--published", str(PUBLISHED)])
     out = capsys.readouterr().out
     assert status == 0
@@ -238,7 +309,7 @@ def test_main_no_run_prints_table_and_verdict(results_root, capsys):
 def test_main_picks_the_latest_of_each_scenario(results_root, capsys):
     older = results_root / HOST / "20250101T000000Z-seed-nodelay"
     shutil.copytree(results_root / HOST / NODELAY_DIR.name, older)
-    status = reproduce.main(["--no-run", "--results-root", str(results_root), "--host", HOST])
+    status = main(["--no-run", "--results-root", str(results_root), "--host", HOST])
     assert status == 0
     assert (results_root / HOST / NODELAY_DIR.name / "reproduce.md").is_file()
     assert not (older / "reproduce.md").exists()
@@ -246,7 +317,7 @@ def test_main_picks_the_latest_of_each_scenario(results_root, capsys):
 
 def test_main_missing_scenario_is_a_clear_error(results_root, capsys):
     shutil.rmtree(results_root / HOST / NODELAY_DIR.name)
-    status = reproduce.main(["--no-run", "--results-root", str(results_root), "--host", HOST])
+    status = main(["--no-run", "--results-root", str(results_root), "--host", HOST])
     err = capsys.readouterr().err
     assert status != 0
     assert err.startswith("reproduce: no seed-nodelay results for host fixturehost")
@@ -254,13 +325,13 @@ def test_main_missing_scenario_is_a_clear_error(results_root, capsys):
 
 
 def test_main_unknown_host_is_a_clear_error(results_root, capsys):
-    status = reproduce.main(["--no-run", "--results-root", str(results_root), "--host", "elsewhere"])
+    status = main(["--no-run", "--results-root", str(results_root), "--host", "elsewhere"])
     assert status != 0
     assert "no seed results for host elsewhere" in capsys.readouterr().err
 
 
 def test_main_run_fails_without_the_harness(results_root, tmp_path, capsys):
-    status = reproduce.main(["--results-root", str(results_root), "--build-dir", str(tmp_path / "nobuild"),
+    status = main(["--results-root", str(results_root), "--build-dir", str(tmp_path / "nobuild"),
                              "--host", HOST])
     err = capsys.readouterr().err
     assert status != 0
@@ -273,7 +344,7 @@ def test_main_run_passes_failure_on(results_root, tmp_path, capsys):
     harness.parent.mkdir(parents=True)
     harness.write_text("#!/bin/sh\necho \"fake harness $*\"\nexit 3\n")
     harness.chmod(0o755)
-    status = reproduce.main(["--results-root", str(results_root), "--build-dir", str(tmp_path / "build"),
+    status = main(["--results-root", str(results_root), "--build-dir", str(tmp_path / "build"),
                              "--host", HOST])
     captured = capsys.readouterr()
     assert status != 0
@@ -288,7 +359,7 @@ def test_main_runs_both_scenarios_then_reports(results_root, tmp_path, capsys):
     harness.parent.mkdir(parents=True)
     harness.write_text(f"#!/bin/sh\necho \"$*\" >> {log}\nexit 0\n")
     harness.chmod(0o755)
-    status = reproduce.main(["--results-root", str(results_root), "--build-dir", str(tmp_path / "build"),
+    status = main(["--results-root", str(results_root), "--build-dir", str(tmp_path / "build"),
                              "--host", HOST])
     assert status == 0
     calls = log.read_text().splitlines()
@@ -300,7 +371,7 @@ def test_main_runs_both_scenarios_then_reports(results_root, tmp_path, capsys):
 
 @pytest.fixture
 def peers_table(published):
-    return reproduce.reproduce_table(published, load_results(SEED_DIR), load_results(NODELAY_DIR),
+    return reproduce_table(published, load_results(SEED_DIR), load_results(NODELAY_DIR),
                                      load_results(PEERS_DIR), load_results(PEERS_NODELAY_DIR))
 
 
@@ -315,20 +386,9 @@ def test_table_without_peers_is_as_before(table):
 
 
 def test_table_adds_the_fasthttp_rows_after_each_scenario(peers_table):
-    assert list(zip(peers_table["scenario"], peers_table["server"], peers_table["kind"])) == [
-        ("fasthttp README", "prefork", ""),
-        ("fasthttp README", "non-prefork", ""),
-        ("seed", "prefork-epoll", "ours"),
-        ("seed", "threadpool", "ours"),
-        ("peers", "fasthttp-prefork", "peer"),
-        ("peers", "fasthttp-single", "peer"),
-        ("peers", "fasthttp-prefork-reuseport", "peer"),
-        ("seed-nodelay", "prefork-epoll", "ours"),
-        ("seed-nodelay", "threadpool", "ours"),
-        ("peers-nodelay", "fasthttp-prefork", "peer"),
-        ("peers-nodelay", "fasthttp-single", "peer"),
-        ("peers-nodelay", "fasthttp-prefork-reuseport", "peer"),
-    ]
+    assert list(zip(peers_table["scenario"], peers_table["server"], peers_table["kind"])) == rows(
+        ("fasthttp README", "", PUBLISHED_SERVERS), ("seed", "ours", OURS), ("peers", "peer", FASTHTTP),
+        ("seed-nodelay", "ours", OURS), ("peers-nodelay", "peer", FASTHTTP))
     assert list(peers_table["requests_per_s"][4:7]) == [5000, 4000, 5100]
     assert list(peers_table["requests_per_s"][9:]) == [110000, 100000, 115000]
     assert peers_table.loc[4, "efficiency"] == pytest.approx(5000 / 5120)
@@ -336,7 +396,7 @@ def test_table_adds_the_fasthttp_rows_after_each_scenario(peers_table):
 
 
 def test_table_markdown_marks_the_peers(peers_table):
-    lines = reproduce.table_markdown(peers_table).splitlines()
+    lines = table_markdown(peers_table).splitlines()
     assert len(lines) == 2 + 12
     assert lines[6] == ("| measured | peers | 100 | fasthttp-prefork (peer) | 5,000 | 100.4 | 102 | 5,120 | 97.7 "
                         "| 10 | 6 |")
@@ -344,7 +404,7 @@ def test_table_markdown_marks_the_peers(peers_table):
 
 
 def test_verdict_sets_fasthttp_beside_the_published_ratio(peers_table):
-    flat = " ".join(reproduce.verdict(peers_table).split())
+    flat = " ".join(verdict(peers_table).split())
     # 110000 / 100000 = 1.1 with no wait; 5000 / 4000 = 1.25 with the wait; 104861.58 / 97553.34 = 1.075.
     assert ("Measured here, fasthttp's own fasthttp-prefork/fasthttp-single = 1.100 with no wait "
             "(110,000 / 100,000 req/s) and 1.250 with the 100 ms wait (5,000 / 4,000 req/s), "
@@ -355,51 +415,45 @@ def test_verdict_sets_fasthttp_beside_the_published_ratio(peers_table):
     assert "fasthttp-prefork 5,000 req/s = 97.7 % of the bound" in flat
     assert ("prefork-epoll 5.0 µs < fasthttp-prefork-reuseport 6.0 µs < fasthttp-prefork 7.0 µs < "
             "threadpool 8.0 µs < fasthttp-single 9.0 µs") in flat
-    assert all(len(line) <= 78 for line in reproduce.verdict(peers_table).splitlines())
+    assert all(len(line) <= 78 for line in verdict(peers_table).splitlines())
 
 
 def test_verdict_with_fasthttp_only_without_the_wait(published):
-    table = reproduce.reproduce_table(published, load_results(SEED_DIR), load_results(NODELAY_DIR),
+    table = reproduce_table(published, load_results(SEED_DIR), load_results(NODELAY_DIR),
                                       peers_nodelay=load_results(PEERS_NODELAY_DIR))
-    flat = " ".join(reproduce.verdict(table).split())
+    flat = " ".join(verdict(table).split())
     assert ("fasthttp-prefork/fasthttp-single = 1.100 with no wait (110,000 / 100,000 req/s), "
             "against the published prefork/non-prefork 1.075.") in flat
     assert "with the 100 ms wait (" not in flat
 
 
 def test_verdict_without_fasthttp_rows_says_nothing_of_them(table):
-    assert "fasthttp's own" not in reproduce.verdict(table)
+    assert "fasthttp's own" not in verdict(table)
 
 
 def test_table_rejects_peers_results_that_do_not_fit(published):
     seed, nodelay = load_results(SEED_DIR), load_results(NODELAY_DIR)
     with pytest.raises(ResultsError, match="expected no wait"):
-        reproduce.reproduce_table(published, seed, nodelay, peers_nodelay=load_results(PEERS_DIR))
+        reproduce_table(published, seed, nodelay, peers_nodelay=load_results(PEERS_DIR))
     with pytest.raises(ResultsError, match="the handler waits 0 ms, in the seed results 100 ms"):
-        reproduce.reproduce_table(published, seed, nodelay, peers=load_results(PEERS_NODELAY_DIR))
+        reproduce_table(published, seed, nodelay, peers=load_results(PEERS_NODELAY_DIR))
     no_fasthttp = load_results(PEERS_DIR)
     no_fasthttp = dataclasses.replace(no_fasthttp, runs=no_fasthttp.runs[no_fasthttp.runs["model"] == "prefork-epoll"])
-    assert "has no fasthttp peer" in reproduce.peers_problem(no_fasthttp, seed, waits=True)
+    assert "has no fasthttp peer" in peers_problem(no_fasthttp, seed, waits=True)
 
 
 def test_missing_peers_note():
-    assert reproduce.missing_peers_note([]) == ""
-    note = reproduce.missing_peers_note(["peers", "peers-nodelay"])
+    assert missing_peers_note([]) == ""
+    note = missing_peers_note(["peers", "peers-nodelay"])
     assert "`make bench SCENARIO=scenarios/peers.toml` (with the wait)" in note
     assert "`make bench SCENARIO=scenarios/peers-nodelay.toml` (no wait)" in note
     assert "\n" not in note
-    only = reproduce.missing_peers_note(["peers-nodelay"])
+    only = missing_peers_note(["peers-nodelay"])
     assert "scenarios/peers-nodelay.toml" in only and "scenarios/peers.toml" not in only
 
 
-def test_figure_with_peers(peers_table, tmp_path):
-    paths = reproduce.published_vs_measured(peers_table, tmp_path / "plots")
-    assert [p.name for p in paths] == ["published-vs-measured.png", "published-vs-measured.svg"]
-    assert paths[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-
-
 def test_main_without_peers_says_what_to_run(results_root, capsys):
-    status = reproduce.main(["--no-run", "--results-root", str(results_root), "--host", HOST])
+    status = main(["--no-run", "--results-root", str(results_root), "--host", HOST])
     out = capsys.readouterr().out
     assert status == 0
     note = [line for line in out.splitlines() if line.startswith("No fasthttp rows")]
@@ -413,7 +467,7 @@ def test_main_without_peers_says_what_to_run(results_root, capsys):
 
 def test_main_with_peers_adds_the_fasthttp_rows(results_root, capsys):
     with_peers(results_root, PEERS_DIR.name, PEERS_NODELAY_DIR.name)
-    status = reproduce.main(["--no-run", "--results-root", str(results_root), "--host", HOST])
+    status = main(["--no-run", "--results-root", str(results_root), "--host", HOST])
     out = capsys.readouterr().out
     assert status == 0
     assert "No fasthttp rows" not in out
@@ -429,7 +483,7 @@ def test_main_with_peers_adds_the_fasthttp_rows(results_root, capsys):
 
 def test_main_with_one_peers_scenario_names_the_other(results_root, capsys):
     with_peers(results_root, PEERS_DIR.name)
-    assert reproduce.main(["--no-run", "--results-root", str(results_root), "--host", HOST]) == 0
+    assert main(["--no-run", "--results-root", str(results_root), "--host", HOST]) == 0
     out = capsys.readouterr().out
     assert "| measured | peers | 100 | fasthttp-single (peer) | 4,000 |" in out
     note = [line for line in out.splitlines() if line.startswith("No fasthttp rows")]
@@ -441,7 +495,7 @@ def test_main_leaves_out_peers_results_that_do_not_fit(results_root, capsys):
     # A peers-nodelay run whose handler waited: left out with a line saying why, not a failure.
     with_peers(results_root, PEERS_DIR.name)
     shutil.copytree(PEERS_FIXTURES / HOST / PEERS_DIR.name, results_root / HOST / "20260101T000400Z-peers-nodelay")
-    assert reproduce.main(["--no-run", "--results-root", str(results_root), "--host", HOST]) == 0
+    assert main(["--no-run", "--results-root", str(results_root), "--host", HOST]) == 0
     out = capsys.readouterr().out
     assert "fasthttp rows of peers-nodelay left out:" in out
     assert "expected no wait" in out

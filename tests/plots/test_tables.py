@@ -63,6 +63,7 @@ def row(table, server, connections=None):
 def test_summary_table_columns_and_order(results_a):
     table = summary_table(results_a)
     assert tuple(table.columns) == SUMMARY_COLUMNS
+    assert list(table.columns[:3]) == ["server", "kind", "connections"]  # summary.md's first columns
     assert list(table["server"]) == ["prefork-epoll", "threadpool"]
 
 
@@ -167,7 +168,7 @@ def test_format_markdown_with_a_format_spec():
 def test_format_markdown_summary_table_has_one_line_per_row(results_sweep):
     text = format_markdown(summary_table(results_sweep))
     assert len(text.splitlines()) == 2 + 4
-    assert "| prefork-epoll | 16 | 2 | 2 |" in text
+    assert "| prefork-epoll | ours | 16 | 2 | 2 |" in text
     assert not math.isnan(summary_table(results_sweep)["rps_median"].iloc[0])
 
 
@@ -179,14 +180,15 @@ def test_summary_table_old_results_are_all_ours(results_a):
     assert mark_peers(table)["server"].tolist() == ["prefork-epoll", "threadpool"]
 
 
-def test_peers_come_after_our_servers(results_peers):
-    # runs.csv lists fasthttp-prefork first; the tables put our servers first.
+def test_the_summary_keeps_the_scenario_order_and_servers_put_ours_first(results_peers):
+    # runs.csv names fasthttp-prefork first: so does the summary (summary.md's
+    # order), while servers(), the figures' order, puts our servers first.
     assert list(dict.fromkeys(results_peers.runs["server"])) == ["fasthttp-prefork", "prefork-epoll", "threadpool",
                                                                  "nginx"]
-    assert servers(results_peers.runs) == ["prefork-epoll", "threadpool", "fasthttp-prefork", "nginx"]
     table = summary_table(results_peers)
     assert list(zip(table["server"], table["kind"])) == [
-        ("prefork-epoll", "ours"), ("threadpool", "ours"), ("fasthttp-prefork", "peer"), ("nginx", "peer")]
+        ("fasthttp-prefork", "peer"), ("prefork-epoll", "ours"), ("threadpool", "ours"), ("nginx", "peer")]
+    assert servers(results_peers.runs) == ["prefork-epoll", "threadpool", "fasthttp-prefork", "nginx"]
 
 
 def test_peer_rows_have_their_numbers_and_no_worker_numbers(results_peers):
@@ -208,19 +210,19 @@ def test_peer_rows_have_their_numbers_and_no_worker_numbers(results_peers):
 def test_markdown_marks_peers_and_shows_a_dash_for_their_worker_numbers(results_peers):
     shown = mark_peers(summary_table(results_peers))
     assert "kind" not in shown.columns
-    assert shown["server"].tolist() == ["prefork-epoll", "threadpool", "fasthttp-prefork (peer)", "nginx (peer)"]
+    assert shown["server"].tolist() == ["fasthttp-prefork (peer)", "prefork-epoll", "threadpool", "nginx (peer)"]
     lines = format_markdown(shown).splitlines()
-    assert lines[4].startswith("| fasthttp-prefork (peer) | 512 | 2 | 2 | 5,050 |")
-    assert lines[4].endswith("| 30 | – |")  # rss 30 MiB, no Jain's index
+    assert lines[2].startswith("| fasthttp-prefork (peer) | 512 | 2 | 2 | 5,050 |")
+    assert lines[2].endswith("| 30 | – |")  # rss 30 MiB, no Jain's index
     assert lines[5].startswith("| nginx (peer) | 512 | 1 | 2 |")
     assert lines[5].endswith("| 6.50 | – |")
     text = format_markdown(summary_table(results_peers))
     assert "nan" not in text.lower()
-    assert text.splitlines()[4].endswith("| – | peer |")
+    assert text.splitlines()[2].startswith("| fasthttp-prefork | peer | 512 |")
 
 
 def test_ratio_table_with_peers(results_peers):
     table = ratio_table(results_peers, scaled(results_peers, 2))
     rps = table[table["metric"] == "rps_median"].set_index("server")
-    assert list(rps.index) == ["prefork-epoll", "threadpool", "fasthttp-prefork", "nginx"]
+    assert list(rps.index) == ["fasthttp-prefork", "prefork-epoll", "threadpool", "nginx"]
     assert rps.at["nginx", "ratio"] == 2

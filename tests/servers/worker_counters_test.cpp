@@ -1,5 +1,7 @@
 #include "stats/worker_counters.hpp"
 
+#include "http/handler.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cstdlib>

@@ -1,0 +1,25 @@
+"""Running a scenario with the harness (build/harness/prefork-bench run), for the report to read afterwards."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+
+class Failure(Exception):
+    """A step failed; the message says which and what to do."""
+
+
+def run_scenario(build_dir: Path, scenario: Path, results_root: Path) -> None:
+    """prefork-bench run SCENARIO --out RESULTS_ROOT, its output left on the terminal; Failure unless it succeeds."""
+    binary = build_dir / "harness" / "prefork-bench"
+    if not binary.is_file():
+        raise Failure(f"{binary} not found: build it first (make build)")
+    command = [str(binary), "run", str(scenario), "--out", str(results_root)]
+    print(f"reproduce: {' '.join(command)}", flush=True)
+    try:
+        status = subprocess.run(command).returncode
+    except OSError as error:
+        raise Failure(f"cannot run {binary}: {error}") from None
+    if status != 0:
+        raise Failure(f"`{' '.join(command)}` failed (exit status {status}); see its output above")

@@ -1,0 +1,235 @@
+"""summary.md and summary.csv of one results directory.
+
+    python3 -m plots.summary RESULTS_DIR
+
+The harness runs this at the end of every run and prints summary.md itself.
+The figures of each row are tables.summary_table's; this module only lays
+them out: summary.md for reading (a title, the scenario's question, one table,
+a legend, the runs that did not succeed), summary.csv unformatted for tools.
+Both are written beside their target and renamed, so a reader never sees half
+a file. An unreadable directory is one line on stderr and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import sys
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+
+from .load import Results, ResultsError, load_runs
+from .tables import summary_table
+
+NONE = "–"  # en dash: no value
+
+# ---- formatting for reading -------------------------------------------------
+
+
+def thousands(value: float) -> str:
+    """1234567.5 → "1,234,568": digits grouped whatever the locale."""
+    return f"{value:,.0f}"
+
+
+def milliseconds(ms: float) -> str:
+    """Two decimals below 10 ms (1.36), one above (100.4, 1,234.5)."""
+    return f"{ms:.2f}" if ms < 10 else f"{ms:,.1f}"
+
+
+def count(value: float) -> str:
+    """Whole numbers as such; a median of two counts can end in .5."""
+    return thousands(value) if value == math.floor(value) else f"{value:,.1f}"
+
+
+def one_decimal(value: float) -> str:
+    return f"{value:.1f}"
+
+
+def two_decimals(value: float) -> str:
+    return f"{value:.2f}"
+
+
+def markdown_cell(text: str) -> str:
+    """A '|' would end the table cell, a line break the row."""
+    return str(text).replace("|", "\\|").replace("\n", " ").replace("\r", " ")
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and not math.isfinite(value))
+
+
+def cell(value, format) -> str:
+    return NONE if _missing(value) else format(float(value))
+
+
+# ---- the document -----------------------------------------------------------
+
+HEADER = (
+    "server", "kind", "connections", "runs ok/total", "req/s median (min–max)", "p50 ms", "p99 ms", "p99.9 ms",
+    "efficiency %", "Little bound req/s", "errors", "unserved conns", "server CPU %", "wrk CPU %",
+    "server CPU µs/req", "RSS MiB", "Jain",
+)
+# Text left, numbers right.
+ALIGNMENT = ("---", "---") + ("--:",) * (len(HEADER) - 2)
+
+LEGEND = (
+    "Medians over the runs that succeeded. *efficiency* is req/s divided by the Little's-law bound "
+    "(connections / (delay + work)); *errors* are wrk's connect, read, write, status and timeout errors "
+    "together; *unserved conns* are wrk connections no worker accepted (largest over the runs); "
+    "*server CPU µs/req* is the server's CPU time per response; *Jain* is the fairness of connections "
+    "over workers (1 = even, 1/n = one worker took all). Rows of kind *peer* are well-known servers (peers/) "
+    "run the same way; they expose no per-worker counters, so their *unserved conns* is the median length "
+    "of their listen queue over the run and their *Jain* is –.\n"
+)
+
+
+def _requests(row) -> str:
+    if _missing(row["rps_median"]):
+        return NONE
+    return f"{thousands(row['rps_median'])} ({thousands(row['rps_min'])}–{thousands(row['rps_max'])})"
+
+
+def table_cells(row) -> list[str]:
+    """One row of summary_table as summary.md's cells, in HEADER's order."""
+    return [
+        markdown_cell(row["server"]),
+        str(row["kind"]),
+        thousands(row["connections"]),
+        f"{row['runs_ok']}/{row['runs_total']}",
+        _requests(row),
+        cell(row["p50_ms"], milliseconds),
+        cell(row["p99_ms"], milliseconds),
+        cell(row["p99_9_ms"], milliseconds),
+        cell(row["efficiency"] * 100, one_decimal),
+        cell(row["little_bound"], thousands),
+        cell(row["errors"], count),
+        cell(row["unserved_max"], thousands),
+        cell(row["server_cpu_percent"], one_decimal),
+        cell(row["wrk_cpu_percent"], one_decimal),
+        cell(row["server_cpu_us_per_request"], one_decimal),
+        cell(row["rss_mib"], one_decimal),
+        cell(row["jain"], two_decimals),
+    ]
+
+
+def _table_line(cells) -> str:
+    return "|" + "".join(f" {c} |" for c in cells) + "\n"
+
+
+def markdown_table(table: pd.DataFrame) -> str:
+    lines = [_table_line(HEADER), _table_line(ALIGNMENT)]
+    lines += [_table_line(table_cells(row)) for _, row in table.iterrows()]
+    return "".join(lines)
+
+
+def _run_number(value) -> str:
+    return f"{int(value)}" if not _missing(value) else NONE
+
+
+def not_ok_runs(runs: pd.DataFrame) -> str:
+    """The runs that did not succeed, each with its reason; "" when all did."""
+    lines = []
+    for run in runs[runs["status"] != "ok"].itertuples():
+        reason = markdown_cell(run.reason) if str(run.reason).strip() else "no reason given"
+        lines.append(f"- run {_run_number(run.run_id)} ({markdown_cell(run.server)}, "
+                     f"{_run_number(run.connections)} connections, repetition {_run_number(run.repetition)}): "
+                     f"{run.status} — {reason}\n")
+    return "## Runs that did not succeed\n\n" + "".join(lines) if lines else ""
+
+
+def started(results: Results) -> str:
+    """meta.json's started_utc "2026-11-23T13:41:22Z" as "2026-11-23 13:41 UTC"; "" when not recorded."""
+    stamp = results.meta.get("started_utc")
+    if stamp is None or stamp == "":
+        return ""
+    try:
+        when = datetime.strptime(str(stamp), "%Y-%m-%dT%H:%M:%SZ")
+    except ValueError:
+        raise ResultsError(f"{results.path / 'meta.json'}: started_utc {stamp!r} is not YYYY-MM-DDTHH:MM:SSZ") from None
+    return when.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def pinning_note(meta: dict) -> str:
+    """How server and wrk were placed on CPUs, as the harness says it; "" when not recorded."""
+    pinning = meta.get("pinning")
+    description = pinning.get("description") if isinstance(pinning, dict) else None
+    if not isinstance(description, str) or not description:
+        return ""
+    if description == "none":
+        return "wrk and the server were not pinned: they shared all CPUs."
+    return f"CPU pinning: {description} (wrk and the server on disjoint CPUs)."
+
+
+def summary_markdown(results: Results) -> str:
+    """summary.md: the scenario's question, then one table that answers it at a glance."""
+    out = f"# {results.scenario} on {results.host}\n\n"
+    if started(results):
+        out += f"Started {started(results)}.\n\n"
+    # TOML's multi-line strings end in a line break; the document adds its own.
+    description = str(results.meta["scenario"].get("description") or "").rstrip("\n\r ")
+    if description:
+        out += f"{description}\n\n"
+    out += (pinning_note(results.meta) or "CPU pinning was not recorded.") + "\n\n"
+    if results.runs.empty:
+        return out + "No runs.\n"
+    out += markdown_table(summary_table(results)) + "\n" + LEGEND
+    failures = not_ok_runs(results.runs)
+    return out + ("\n" + failures if failures else "")
+
+
+def summary_csv(results: Results) -> str:
+    """summary_table as CSV: numbers unformatted, an empty cell where there is no value."""
+    return summary_table(results).to_csv(index=False, na_rep="", lineterminator="\n")
+
+
+# ---- writing ----------------------------------------------------------------
+
+
+def write_atomically(file: Path, text: str) -> None:
+    """Written to a temporary file beside the target, then renamed over it."""
+    handle, temporary = tempfile.mkstemp(dir=file.parent, prefix=f".{file.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+            out.write(text)
+        os.replace(temporary, file)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def write_summary(results: Results) -> list[Path]:
+    """DIR/summary.md and DIR/summary.csv."""
+    written = []
+    for name, text in (("summary.md", summary_markdown(results)), ("summary.csv", summary_csv(results))):
+        file = results.path / name
+        write_atomically(file, text)
+        written.append(file)
+    return written
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python3 -m plots.summary",
+        description="Write RESULTS_DIR/summary.md (for reading) and RESULTS_DIR/summary.csv (the same "
+                    "figures unformatted) from its runs.csv and meta.json. Prints nothing on success.",
+    )
+    parser.add_argument("dir", type=Path, metavar="RESULTS_DIR",
+                        help="a directory written by prefork-bench run (results/<host>/<stamp>-<scenario>)")
+    args = parser.parse_args(argv)
+    try:
+        write_summary(load_runs(args.dir))
+    except ResultsError as error:
+        print(f"summary: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        print(f"summary: cannot write into {args.dir}: {error.strerror or error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
