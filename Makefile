@@ -85,7 +85,7 @@ micro: build
 # the target still fails then.
 bench: configure $(SCENARIO_PEERS)
 	cmake --build $(BUILD_DIR) -j $(JOBS) --target prefork-bench
-	status=0; $(BUILD_DIR)/harness/prefork-bench run $(SCENARIO) --out $(RESULTS) $(BENCH_ARGS) || status=$$?; \
+	status=0; PREFORK_BENCH_PYTHON=$(PYTHON) $(BUILD_DIR)/harness/prefork-bench run $(SCENARIO) --out $(RESULTS) $(BENCH_ARGS) || status=$$?; \
 	MPLBACKEND=Agg $(PYTHON) -m plots --latest $(RESULTS) --scenario $(basename $(notdir $(SCENARIO))) || status=$$?; \
 	exit $$status
 

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "common/cpus.hpp"
+#include "common/program_path.hpp"
 #include "common/system_error.hpp"
 
 extern char** environ;
@@ -204,6 +205,26 @@ std::optional<std::string> ChildProcess::read_line(milliseconds timeout) {
         const auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
         if (left.count() <= 0) return std::nullopt;
         read_output(std::min(left, milliseconds(100)));
+    }
+}
+
+std::optional<Captured> capture_output(const std::vector<std::string>& argv, bool with_stderr, milliseconds timeout) {
+    const std::optional<std::string> program = argv.empty() ? std::nullopt : resolve_program(argv[0]);
+    if (!program) return std::nullopt;
+    ChildSpec spec;
+    spec.argv = argv;
+    spec.argv[0] = *program;
+    if (with_stderr) spec.stderr_to_stdout = true;
+    else spec.stderr_file = "/dev/null";
+    try {
+        ChildProcess child(spec);
+        const auto deadline = Clock::now() + timeout;
+        while (!child.output_ended() && Clock::now() < deadline) child.read_line(milliseconds(100));
+        if (!child.wait_for(milliseconds(1000))) return std::nullopt; // the destructor kills it
+        const int status = *child.wait_status();
+        return Captured{WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), child.output()};
+    } catch (const std::exception&) {
+        return std::nullopt;
     }
 }
 

@@ -68,4 +68,17 @@ private:
     std::size_t lines_taken_ = 0;  // of output_, the bytes read_line has returned
 };
 
+// What a short command printed and how it ended.
+struct Captured {
+    int exit_status = 0; // 128 + the signal when killed
+    std::string output;
+};
+
+// Runs argv (argv[0] found on PATH when it has no '/'), with no shell in
+// between, so no argument is ever interpreted; its stdout captured, and its
+// stderr too if asked (else discarded). Nothing when it could not be started
+// or did not end within `timeout` (it is killed then).
+std::optional<Captured> capture_output(const std::vector<std::string>& argv, bool with_stderr,
+                                       std::chrono::milliseconds timeout = std::chrono::seconds(30));
+
 } // namespace pb

@@ -4,7 +4,6 @@
 #include <gnu/libc-version.h>
 #include <sys/resource.h>
 #include <sys/utsname.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <boost/version.hpp>
@@ -21,7 +20,6 @@
 #include "common/child_process.hpp"
 #include "common/cpus.hpp"
 #include "common/numbers.hpp"
-#include "common/program_path.hpp"
 #include "common/socket.hpp"
 #include "common/file_text.hpp"
 
@@ -47,13 +45,12 @@ std::string_view trim(std::string_view text) {
     return text.substr(start, text.find_last_not_of(" \t\r\n") - start + 1);
 }
 
-
-std::optional<std::string> read_trimmed(const char* path) {
-    auto text = read_whole_file(path);
+// What `parse` finds in the file; null when the file cannot be read.
+template <typename Parse>
+auto parsed_file(const char* path, Parse parse) -> decltype(parse(std::string_view())) {
+    const auto text = read_whole_file(path);
     if (!text) return std::nullopt;
-    std::string trimmed(trim(*text));
-    if (trimmed.empty()) return std::nullopt;
-    return trimmed;
+    return parse(*text);
 }
 
 // The value of the first "key<sep>value" line, with the key and value trimmed.
@@ -75,38 +72,6 @@ json or_null(const std::optional<T>& value) {
     return value ? json(*value) : json(nullptr);
 }
 
-struct Captured {
-    int exit_status = 0; // 128 + signal when killed
-    std::string output;
-};
-
-// Runs argv[0] found on PATH, with no shell in between (so no argument is
-// ever interpreted), stdin from /dev/null, and its stdout captured (stderr
-// too if asked, else discarded). Empty when it could not be run.
-std::optional<Captured> capture(const std::vector<std::string>& argv, bool with_stderr) {
-    const std::optional<std::string> program = resolve_program(argv.at(0));
-    if (!program) return std::nullopt;
-    ChildSpec spec;
-    spec.argv = argv;
-    spec.argv[0] = *program;
-    if (with_stderr) spec.stderr_to_stdout = true;
-    else spec.stderr_file = "/dev/null";
-    try {
-        ChildProcess child(spec);
-        // A fact is not worth a hung run: a command gets 30 s.
-        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-        while (!child.output_ended() && std::chrono::steady_clock::now() < deadline)
-            child.read_line(std::chrono::seconds(1));
-        if (!child.wait_for(std::chrono::seconds(1))) return std::nullopt; // the destructor kills it
-        const int status = *child.wait_status();
-        return Captured{WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), child.output()};
-    } catch (const std::exception&) {
-        return std::nullopt;
-    }
-}
-
-std::string first_line(std::string_view text) { return std::string(trim(text.substr(0, text.find('\n')))); }
-
 json kernel() {
     utsname names{};
     if (::uname(&names) != 0) return {{"release", nullptr}, {"version", nullptr}, {"machine", nullptr}};
@@ -119,43 +84,12 @@ std::optional<std::string> hostname() {
     return std::string(name);
 }
 
-std::optional<std::string> os_name() {
-    auto text = read_whole_file("/etc/os-release");
-    if (!text) text = read_whole_file("/usr/lib/os-release");
-    if (!text) return std::nullopt;
-    auto name = keyed_value(*text, "PRETTY_NAME", '=');
-    if (name && name->size() >= 2 && (name->front() == '"' || name->front() == '\'') && name->back() == name->front())
-        *name = name->substr(1, name->size() - 2);
-    return name;
-}
-
-std::optional<std::string> cpu_model() {
-    const auto text = read_whole_file("/proc/cpuinfo");
-    return text ? keyed_value(*text, "model name", ':') : std::nullopt;
-}
-
-// The 'hypervisor' CPU flag, set by x86 hypervisors; empty where /proc/cpuinfo has no flags line.
-std::optional<bool> hypervisor_flag() {
-    const auto text = read_whole_file("/proc/cpuinfo");
-    const auto flags = text ? keyed_value(*text, "flags", ':') : std::nullopt;
-    if (!flags) return std::nullopt;
-    return (" " + *flags + " ").find(" hypervisor ") != std::string::npos;
-}
-
 std::optional<std::vector<int>> allowed() {
     try {
         return allowed_cpus();
     } catch (const std::exception&) {
         return std::nullopt;
     }
-}
-
-std::optional<double> memory_total_mib() {
-    const auto text = read_whole_file("/proc/meminfo");
-    const auto total = text ? keyed_value(*text, "MemTotal", ':') : std::nullopt; // "24684096 kB"
-    const auto kib = total ? parse_number<std::uint64_t>(total->substr(0, total->find(' '))) : std::nullopt;
-    if (!kib) return std::nullopt;
-    return static_cast<double>(*kib) / 1024.0;
 }
 
 json limit(rlim_t value) { return value == RLIM_INFINITY ? json("unlimited") : json(static_cast<std::uint64_t>(value)); }
@@ -169,18 +103,18 @@ json nofile() {
 // systemd-detect-virt prints "none" and exits 1 on bare metal, so its output
 // counts whatever the exit status.
 std::optional<std::string> detect_virt() {
-    const auto run = capture({"systemd-detect-virt"}, false);
+    const auto run = capture_output({"systemd-detect-virt"}, false);
     if (!run) return std::nullopt;
-    std::string line = first_line(run->output);
+    std::string line = parse::first_line(run->output);
     if (line.empty()) return std::nullopt;
     return line;
 }
 
 json virtualisation() {
     return {{"systemd_detect_virt", or_null(detect_virt())},
-            {"hypervisor_flag", or_null(hypervisor_flag())},
-            {"product_name", or_null(read_trimmed("/sys/class/dmi/id/product_name"))},
-            {"sys_vendor", or_null(read_trimmed("/sys/class/dmi/id/sys_vendor"))}};
+            {"hypervisor_flag", or_null(parsed_file("/proc/cpuinfo", parse::hypervisor_flag))},
+            {"product_name", or_null(parsed_file("/sys/class/dmi/id/product_name", parse::single_value))},
+            {"sys_vendor", or_null(parsed_file("/sys/class/dmi/id/sys_vendor", parse::single_value))}};
 }
 
 std::string dotted(int major, int minor, int patch) { return fmt::format("{}.{}.{}", major, minor, patch); }
@@ -208,21 +142,59 @@ json toml_version() {
 std::optional<std::string> git(const std::filesystem::path& dir, std::vector<std::string> arguments) {
     std::vector<std::string> argv{"git", "-C", dir.string()};
     argv.insert(argv.end(), arguments.begin(), arguments.end());
-    const auto run = capture(argv, false);
+    const auto run = capture_output(argv, false);
     if (!run || run->exit_status != 0) return std::nullopt;
     return std::string(trim(run->output));
 }
 
+std::optional<std::string> os_name() {
+    auto name = parsed_file("/etc/os-release", parse::os_name);
+    return name ? name : parsed_file("/usr/lib/os-release", parse::os_name);
+}
+
 } // namespace
 
-std::optional<std::string> cpu_governor() {
-    return read_trimmed("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor");
+namespace parse {
+
+std::optional<std::string> os_name(std::string_view os_release) {
+    auto name = keyed_value(os_release, "PRETTY_NAME", '=');
+    if (name && name->size() >= 2 && (name->front() == '"' || name->front() == '\'') && name->back() == name->front())
+        *name = name->substr(1, name->size() - 2);
+    return name;
 }
 
-std::optional<int> somaxconn() {
-    const auto text = read_trimmed("/proc/sys/net/core/somaxconn");
-    return text ? parse_number<int>(*text) : std::nullopt;
+std::optional<std::string> cpu_model(std::string_view cpuinfo) { return keyed_value(cpuinfo, "model name", ':'); }
+
+std::optional<bool> hypervisor_flag(std::string_view cpuinfo) {
+    const auto flags = keyed_value(cpuinfo, "flags", ':');
+    if (!flags) return std::nullopt;
+    return (" " + *flags + " ").find(" hypervisor ") != std::string::npos;
 }
+
+std::optional<double> memory_total_mib(std::string_view meminfo) {
+    const auto total = keyed_value(meminfo, "MemTotal", ':'); // "24684096 kB"
+    const auto kib = total ? parse_number<std::uint64_t>(total->substr(0, total->find(' '))) : std::nullopt;
+    if (!kib) return std::nullopt;
+    return static_cast<double>(*kib) / 1024.0;
+}
+
+std::optional<std::string> single_value(std::string_view text) {
+    const std::string_view value = trim(text);
+    if (value.empty()) return std::nullopt;
+    return std::string(value);
+}
+
+std::optional<int> somaxconn(std::string_view text) { return parse_number<int>(trim(text)); }
+
+std::string first_line(std::string_view output) { return std::string(trim(output.substr(0, output.find('\n')))); }
+
+} // namespace parse
+
+std::optional<std::string> cpu_governor() {
+    return parsed_file("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor", parse::single_value);
+}
+
+std::optional<int> somaxconn() { return parsed_file("/proc/sys/net/core/somaxconn", parse::somaxconn); }
 
 json host_facts() {
     const auto cpus = allowed();
@@ -230,11 +202,11 @@ json host_facts() {
         {"hostname", or_null(hostname())},
         {"os", or_null(os_name())},
         {"kernel", kernel()},
-        {"cpu_model", or_null(cpu_model())},
+        {"cpu_model", or_null(parsed_file("/proc/cpuinfo", parse::cpu_model))},
         {"online_cpus", pb::online_cpus()},
         {"allowed_cpus", cpus ? json(cpu_list(*cpus)) : json(nullptr)},
         {"allowed_cpu_count", cpus ? json(cpus->size()) : json(nullptr)},
-        {"memory_total_mib", or_null(memory_total_mib())},
+        {"memory_total_mib", or_null(parsed_file("/proc/meminfo", parse::memory_total_mib))},
         {"cpu_governor", or_null(cpu_governor())},
         {"somaxconn", or_null(somaxconn())},
         {"nofile", nofile()},
@@ -270,8 +242,8 @@ json git_facts(const std::filesystem::path& source_dir) {
 
 std::string wrk_version(const std::string& wrk_path) {
     // wrk -v prints its version, then its usage, and exits 1.
-    const auto run = capture({wrk_path, "-v"}, true);
-    return run ? first_line(run->output) : std::string();
+    const auto run = capture_output({wrk_path, "-v"}, true);
+    return run ? parse::first_line(run->output) : std::string();
 }
 
 } // namespace pb::harness

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -29,5 +30,28 @@ std::optional<std::string> cpu_governor();
 
 // net.core.somaxconn, the cap on any listen backlog; empty when unreadable.
 std::optional<int> somaxconn();
+
+// The parsers behind the facts above, pure functions of the text they are
+// given (a file's content, a command's output) so that tests can feed them
+// fixture texts. Each gives null where the text does not tell.
+namespace parse {
+
+// PRETTY_NAME of an os-release file, without its quotes.
+std::optional<std::string> os_name(std::string_view os_release);
+// The first "model name" of /proc/cpuinfo (x86 names it so; arm64 does not).
+std::optional<std::string> cpu_model(std::string_view cpuinfo);
+// Whether the first "flags" line of /proc/cpuinfo lists 'hypervisor';
+// null without a flags line.
+std::optional<bool> hypervisor_flag(std::string_view cpuinfo);
+// MemTotal of /proc/meminfo ("24684096 kB") in MiB.
+std::optional<double> memory_total_mib(std::string_view meminfo);
+// A file that holds one value (scaling_governor, a DMI name), trimmed.
+std::optional<std::string> single_value(std::string_view text);
+// /proc/sys/net/core/somaxconn: one whole number.
+std::optional<int> somaxconn(std::string_view text);
+// The first line of a command's output, trimmed ("" for no output).
+std::string first_line(std::string_view output);
+
+} // namespace parse
 
 } // namespace pb::harness

@@ -52,12 +52,4 @@ double cpu_percent(const ProcessUsage& usage, double wall_seconds) {
     return 100.0 * usage.cpu_s() / wall_seconds;
 }
 
-std::optional<Spread> spread(std::vector<double> values) {
-    if (values.empty()) return std::nullopt;
-    std::sort(values.begin(), values.end());
-    const std::size_t n = values.size();
-    const double median = n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
-    return Spread{median, values.front(), values.back()};
-}
-
 } // namespace pb::harness

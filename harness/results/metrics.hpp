@@ -1,5 +1,6 @@
 #pragma once
-// The derived figures of a run and of a set of repetitions: pure functions,
+// The derived figures of one run (the columns of runs.csv); the figures over
+// repetitions are plots/tables.py's. Pure functions,
 // tested on hand-checked inputs.
 #include <optional>
 #include <span>
@@ -27,11 +28,5 @@ std::optional<double> jain_index(std::span<const double> values);
 std::optional<int> unserved_connections(const RunResult& run);
 
 double cpu_percent(const ProcessUsage& usage, double wall_seconds);
-
-struct Spread {
-    double median = 0, min = 0, max = 0;
-};
-// Median with min and max; empty for no values.
-std::optional<Spread> spread(std::vector<double> values);
 
 } // namespace pb::harness

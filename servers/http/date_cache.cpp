@@ -43,12 +43,7 @@ std::string_view DateCache::now() {
     // (a few ms) is far finer than the one-second resolution of the header.
     timespec ts{};
     clock_gettime(CLOCK_REALTIME_COARSE, &ts);
-    if (ts.tv_sec != second_) {
-        format_http_date(ts.tv_sec, text_);
-        second_ = ts.tv_sec;
-        ++formats_;
-    }
-    return {text_, http_date_size};
+    return at(ts.tv_sec);
 }
 
 } // namespace pb

@@ -13,7 +13,19 @@ void format_http_date(std::time_t when, char (&out)[http_date_size]);
 
 class DateCache {
 public:
+    // The date now, by the coarse real-time clock: what the servers send.
     std::string_view now();
+    // The date at `second`, formatted only when it is not the second asked
+    // for last. now() is this with the clock's second; tests pass their own
+    // clock's. Inline, so that now() pays nothing for the seam.
+    std::string_view at(std::time_t second) {
+        if (second != second_) {
+            format_http_date(second, text_);
+            second_ = second;
+            ++formats_;
+        }
+        return {text_, http_date_size};
+    }
     std::size_t formats() const { return formats_; } // how often it really formatted
 
 private:

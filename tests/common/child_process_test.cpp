@@ -107,3 +107,31 @@ TEST(ChildProcess, AProgramThatIsNotThereThrowsNamingIt) {
 }
 
 } // namespace
+
+namespace {
+
+TEST(CaptureOutput, OutputAndExitStatusWithoutAShell) {
+    const auto captured = pb::capture_output({"sh", "-c", "echo 'a b'; echo err >&2; exit 4"}, false);
+    ASSERT_TRUE(captured);
+    EXPECT_EQ(captured->output, "a b\n") << "stderr is discarded unless asked for";
+    EXPECT_EQ(captured->exit_status, 4);
+}
+
+TEST(CaptureOutput, StderrWhenAsked) {
+    const auto captured = pb::capture_output({"sh", "-c", "echo out; echo err >&2"}, true);
+    ASSERT_TRUE(captured);
+    EXPECT_EQ(captured->output, "out\nerr\n");
+}
+
+TEST(CaptureOutput, ArgumentsAreNotInterpreted) {
+    const auto captured = pb::capture_output({"echo", "$HOME;", "*"}, false);
+    ASSERT_TRUE(captured);
+    EXPECT_EQ(captured->output, "$HOME; *\n");
+}
+
+TEST(CaptureOutput, NothingForAMissingProgramOrAHang) {
+    EXPECT_FALSE(pb::capture_output({"no-such-program-prefork-bench"}, false));
+    EXPECT_FALSE(pb::capture_output({"sleep", "30"}, false, std::chrono::milliseconds(200)));
+}
+
+} // namespace

@@ -8,9 +8,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <fstream>
 #include <stdexcept>
+#include <string>
+#include <thread>
 
 #include "common/shared_memory.hpp"
 
@@ -21,7 +25,8 @@ using Clock = std::chrono::steady_clock;
 
 struct Shared {
     pb::ProcessMutex mutex;
-    std::uint64_t value = 0; // guarded by mutex
+    std::uint64_t value = 0;            // guarded by mutex
+    std::atomic<bool> released{false};  // set by a holder just before it unlocks
 };
 
 // One Shared in a MAP_SHARED mapping, created before fork as the servers do.
@@ -83,6 +88,7 @@ public:
     void kill_now() {
         kill(pid_, SIGKILL);
     }
+    pid_t pid() const { return pid_; }
 
 private:
     pid_t pid_;
@@ -182,22 +188,45 @@ TEST(ProcessMutex, LockForTimesOutWhileHeld) {
     EXPECT_TRUE(exited_with(child.wait(), 0));
 }
 
+// The state letter of /proc/PID/stat (R, S, Z, ...); '?' when unreadable.
+char process_state(pid_t pid) {
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string text;
+    std::getline(stat, text);
+    // "pid (comm) S ...": comm may hold spaces and parentheses.
+    const std::size_t close = text.rfind(')');
+    return close != std::string::npos && close + 2 < text.size() ? text[close + 2] : '?';
+}
+
+// Waits until `pid` sleeps (blocked in a wait) or has exited.
+bool wait_blocked_or_exited(pid_t pid) {
+    const auto deadline = Clock::now() + 5s;
+    for (char state = process_state(pid); state != 'S' && state != 'Z'; state = process_state(pid)) {
+        if (Clock::now() >= deadline) return false;
+        std::this_thread::sleep_for(1ms);
+    }
+    return true;
+}
+
+// The parent holds the lock; the child only calls lock_for, so once it
+// sleeps it is blocked on the mutex. The parent then marks the release and
+// unlocks: a lock_for that did not wait for the holder returns before the
+// mark is set, and the child says so by its exit code.
 TEST(ProcessMutex, LockForWaitsForTheRelease) {
     SharedState shared;
-    Pipe locked;
-    Child child([&] {
-        locked.close_read();
-        if (!shared->mutex.lock_for(1s)) return 1;
-        locked.notify();
-        usleep(50'000);
+    ASSERT_TRUE(shared->mutex.try_lock());
+    Child waiter([&] {
+        if (!shared->mutex.lock_for(5s)) return 1;
+        const bool after_release = shared->released.load();
         shared->mutex.unlock();
-        return 0;
+        return after_release ? 0 : 2;
     });
-    locked.close_write();
-    ASSERT_TRUE(locked.wait());
-    ASSERT_TRUE(shared->mutex.lock_for(5s));
+    ASSERT_TRUE(wait_blocked_or_exited(waiter.pid()));
+    shared->released = true;
     shared->mutex.unlock();
-    EXPECT_TRUE(exited_with(child.wait(), 0));
+    const int status = waiter.wait();
+    EXPECT_FALSE(exited_with(status, 2)) << "lock_for returned while the lock was held";
+    EXPECT_TRUE(exited_with(status, 0)) << "the waiter did not get the lock once it was released";
     EXPECT_EQ(shared->mutex.recoveries(), 0u);
 }
 

@@ -10,6 +10,9 @@
 #include <optional>
 #include <string>
 #include <system_error>
+#include <utility>
+
+#include "support/parse_table.hpp"
 
 namespace {
 
@@ -46,15 +49,8 @@ const struct {
 };
 
 TEST(ParseEndpoint, Table) {
-    for (const auto& c : endpoints) {
-        SCOPED_TRACE(testing::Message() << '"' << c.text << '"');
-        const auto got = pb::parse_endpoint(c.text);
-        ASSERT_EQ(got.has_value(), c.want.has_value());
-        if (got) {
-            EXPECT_EQ(got->host, c.want->host);
-            EXPECT_EQ(got->port, c.want->port);
-        }
-    }
+    test_support::expect_parse_table(endpoints, pb::parse_endpoint,
+                                     [](const Endpoint& e) { return std::pair(e.host, e.port); });
 }
 
 TEST(ToString, Ipv4AndIpv6) {

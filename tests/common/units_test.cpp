@@ -7,6 +7,8 @@
 #include <optional>
 #include <string_view>
 
+#include "support/parse_table.hpp"
+
 namespace {
 
 using namespace std::chrono_literals;
@@ -39,14 +41,7 @@ const struct {
 };
 
 TEST(ParseDuration, Table) {
-    for (const auto& c : durations) {
-        SCOPED_TRACE(testing::Message() << '"' << c.text << '"');
-        const auto got = pb::parse_duration(c.text);
-        ASSERT_EQ(got.has_value(), c.want.has_value());
-        if (got) {
-            EXPECT_EQ(got->count(), c.want->count());
-        }
-    }
+    test_support::expect_parse_table(durations, pb::parse_duration, [](nanoseconds value) { return value.count(); });
 }
 
 TEST(FormatDuration, Table) {
@@ -85,15 +80,6 @@ const struct {
     {"8x", std::nullopt},
 };
 
-TEST(ParseSize, Table) {
-    for (const auto& c : sizes) {
-        SCOPED_TRACE(testing::Message() << '"' << c.text << '"');
-        const auto got = pb::parse_size(c.text);
-        ASSERT_EQ(got.has_value(), c.want.has_value());
-        if (got) {
-            EXPECT_EQ(*got, *c.want);
-        }
-    }
-}
+TEST(ParseSize, Table) { test_support::expect_parse_table(sizes, pb::parse_size); }
 
 } // namespace

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -96,24 +97,56 @@ struct Outcome {
     pid_t pid = 0; // the harness's
 };
 
-Outcome run_harness(const std::vector<std::string>& args, const fs::path& output_file,
-                    std::chrono::milliseconds interrupt_after = 0ms) {
+// The harness with `args`: stdout to `output_file`, or through a pipe (read
+// with read_line() and output()) when that is empty; stderr to `error_file`.
+ChildSpec harness_spec(const std::vector<std::string>& args, const fs::path& output_file, const fs::path& error_file) {
     ChildSpec spec;
     spec.argv = {PREFORK_BENCH_BINARY};
     spec.argv.insert(spec.argv.end(), args.begin(), args.end());
     spec.stdout_file = output_file;
-    spec.stderr_file = output_file.string() + ".err";
-    ChildProcess harness(spec);
+    spec.stderr_file = error_file;
+    return spec;
+}
+
+// Waits for the harness to exit, reading its stdout pipe if it has one (so
+// that a full pipe cannot stall it); its exit status and all it printed.
+Outcome finish(ChildProcess& harness, const fs::path& output_file, const fs::path& error_file) {
+    const auto deadline = std::chrono::steady_clock::now() + 300'000ms;
+    while (!harness.output_ended() && std::chrono::steady_clock::now() < deadline) harness.read_line(1000ms);
     Outcome outcome;
     outcome.pid = harness.pid();
-    if (interrupt_after > 0ms) {
-        std::this_thread::sleep_for(interrupt_after);
-        harness.signal(SIGINT);
-    }
     if (harness.wait_for(300'000ms) && WIFEXITED(*harness.wait_status()))
         outcome.status = WEXITSTATUS(*harness.wait_status());
-    outcome.output = read_file(output_file) + read_file(output_file.string() + ".err");
+    outcome.output = (output_file.empty() ? harness.output() : read_file(output_file)) + read_file(error_file);
     return outcome;
+}
+
+Outcome run_harness(const std::vector<std::string>& args, const fs::path& output_file) {
+    const fs::path error_file = output_file.string() + ".err";
+    ChildProcess harness(harness_spec(args, output_file, error_file));
+    return finish(harness, output_file, error_file);
+}
+
+// Waits for `text` on the stdout pipe; false if the output ends first or
+// `timeout` passes. A progress line has no newline until its run ends, so
+// what counts is all that was read, not whole lines.
+bool wait_for_output(ChildProcess& child, std::string_view text, std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (child.output().find(text) == std::string::npos) {
+        if (child.output_ended() || std::chrono::steady_clock::now() >= deadline) return false;
+        child.read_line(100ms); // waits for more bytes, which output() then holds
+    }
+    return true;
+}
+
+// Polls /proc until a process mentions `marker`; false after `timeout`.
+bool wait_for_process_mentioning(const std::string& marker, std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (processes_mentioning(marker).empty()) {
+        if (std::chrono::steady_clock::now() >= deadline) return false;
+        std::this_thread::sleep_for(20ms);
+    }
+    return true;
 }
 
 class EndToEnd : public testing::Test {
@@ -233,12 +266,22 @@ TEST_F(EndToEnd, InterruptStopsEverythingAndKeepsWhatFinished) {
     const fs::path scenario = temp.path() / "long.toml";
     write_scenario(scenario, "[[server]]\nmodel = \"prefork-epoll\"\n[[server]]\nmodel = \"threadpool\"\n", "30s");
     const fs::path out = temp.path() / "results";
-    Outcome outcome = run_harness({"run", scenario.string(), "--out", out.string()}, temp.path() / "output.txt", 4000ms);
+    const fs::path error_file = temp.path() / "stderr.txt";
+    ChildProcess harness(harness_spec({"run", scenario.string(), "--out", out.string()}, {}, error_file));
+    // Mid-run: the first run announced ("[1/2] prefork-epoll c=16 rep 1/1
+    // (ETA ...) ... ") and its server started, so there is something to stop.
+    ASSERT_TRUE(wait_for_output(harness, "[1/2] ", 60'000ms)) << harness.output() << read_file(error_file);
+    const std::string marker = "PREFORK_BENCH_RUN=" + std::to_string(harness.pid()) + ".";
+    ASSERT_TRUE(wait_for_process_mentioning(marker, 30'000ms)) << "the first run's server never started";
+    harness.signal(SIGINT);
+    const Outcome outcome = finish(harness, {}, error_file);
     EXPECT_NE(outcome.status, 0) << outcome.output;
     const fs::path dir = results_dir(out);
     std::string runs = read_file(dir / "runs.csv");
     EXPECT_NE(runs.find("interrupted"), std::string::npos) << runs;
+    EXPECT_EQ(runs.find("threadpool"), std::string::npos) << "the second run started after the interrupt\n" << runs;
     EXPECT_TRUE(fs::exists(dir / "summary.md")) << "the summary is written after an interrupt too";
+    EXPECT_TRUE(processes_mentioning(marker).empty()) << "the harness left a server running";
     EXPECT_TRUE(processes_mentioning(temp.path().string()).empty()) << "the harness left processes running";
 }
 

@@ -14,6 +14,8 @@
 #include <thread>
 #include <vector>
 
+#include "common/socket.hpp"
+
 namespace {
 
 using namespace std::chrono_literals;
@@ -55,18 +57,10 @@ private:
     int fd_;
 };
 
-sockaddr_in loopback(std::uint16_t port) {
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(port);
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    return address;
-}
-
 // A listener on 127.0.0.1 with a kernel-chosen port.
 Socket listener(int backlog, std::uint16_t& port) {
     Socket socket(::socket(AF_INET, SOCK_STREAM, 0));
-    sockaddr_in address = loopback(0);
+    sockaddr_in address = pb::loopback_address(0);
     if (bind(socket.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) throw std::runtime_error("bind");
     if (listen(socket.get(), backlog) != 0) throw std::runtime_error("listen");
     socklen_t size = sizeof address;
@@ -78,7 +72,7 @@ Socket listener(int backlog, std::uint16_t& port) {
 
 Socket connected(std::uint16_t port) {
     Socket socket(::socket(AF_INET, SOCK_STREAM, 0));
-    sockaddr_in address = loopback(port);
+    sockaddr_in address = pb::loopback_address(port);
     if (connect(socket.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0)
         throw std::runtime_error("connect");
     return socket;
@@ -113,7 +107,7 @@ TEST_P(ListenQueue, SumsAReuseportGroup) {
         const int on = 1;
         if (setsockopt(socket.get(), SOL_SOCKET, SO_REUSEPORT, &on, sizeof on) != 0)
             throw std::runtime_error("setsockopt");
-        sockaddr_in address = loopback(port);
+        sockaddr_in address = pb::loopback_address(port);
         if (bind(socket.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0)
             throw std::runtime_error("bind");
         if (listen(socket.get(), 16) != 0) throw std::runtime_error("listen");

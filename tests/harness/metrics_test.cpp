@@ -103,28 +103,5 @@ TEST(MetricsTest, CpuPercent) {
     EXPECT_DOUBLE_EQ(cpu_percent(usage, 0), 0);
 }
 
-TEST(MetricsTest, SpreadOfAnOddCount) {
-    const std::optional<Spread> s = spread({5, 1, 3});
-    ASSERT_TRUE(s);
-    EXPECT_DOUBLE_EQ(s->median, 3);
-    EXPECT_DOUBLE_EQ(s->min, 1);
-    EXPECT_DOUBLE_EQ(s->max, 5);
-}
-
-TEST(MetricsTest, SpreadOfAnEvenCountAveragesTheMiddle) {
-    const std::optional<Spread> s = spread({10, 4, 1, 2});
-    ASSERT_TRUE(s);
-    EXPECT_DOUBLE_EQ(s->median, 3);
-    EXPECT_DOUBLE_EQ(s->min, 1);
-    EXPECT_DOUBLE_EQ(s->max, 10);
-}
-
-TEST(MetricsTest, SpreadOfOneAndOfNone) {
-    const std::optional<Spread> one = spread({7});
-    ASSERT_TRUE(one);
-    EXPECT_DOUBLE_EQ(one->median, 7);
-    EXPECT_FALSE(spread({}));
-}
-
 } // namespace
 } // namespace pb::harness

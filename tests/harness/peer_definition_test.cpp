@@ -8,6 +8,8 @@
 
 #include "scenario/peer_definition.hpp"
 #include "scenario/scenario.hpp"
+#include "support/case_name.hpp"
+#include "support/peer_fixtures.hpp"
 #include "support/temp_dir.hpp"
 
 namespace pb::harness {
@@ -15,9 +17,9 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
+using test_support::fixture_peer;
+using test_support::peer_fixtures;
 using test_support::TempDir;
-
-const fs::path fixtures = fs::path(HARNESS_FIXTURES) / "peers";
 
 std::string error_of(const std::string& name, const std::string& text) {
     TempDir temp;
@@ -34,7 +36,7 @@ std::string error_of(const std::string& name, const std::string& text) {
 const std::string minimal = "model = \"single\"\ndescription = \"d\"\nprogram = \"/bin/true\"\n";
 
 TEST(PeerDefinition, ReadsEveryKey) {
-    const PeerDefinition peer = load_peer(fixtures / "fake" / "ours-as-peer.toml");
+    const PeerDefinition peer = load_peer(peer_fixtures / "fake" / "ours-as-peer.toml");
     EXPECT_EQ(peer.name, "ours-as-peer");
     EXPECT_EQ(peer.model, "prefork");
     EXPECT_EQ(peer.program, "@build@/servers/prefork_epoll/prefork-epoll");
@@ -78,20 +80,15 @@ TEST_P(BadPeerFile, ErrorNamesTheFileAndTheProblem) {
     EXPECT_NE(message.find(GetParam().expected), std::string::npos) << message;
 }
 
-INSTANTIATE_TEST_SUITE_P(Cases, BadPeerFile, testing::ValuesIn(bad_peers), [](const testing::TestParamInfo<BadPeer>& param_info) {
-    std::string name = param_info.param.label;
-    for (char& c : name)
-        if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-    return name;
-});
+INSTANTIATE_TEST_SUITE_P(Cases, BadPeerFile, testing::ValuesIn(bad_peers), test_support::ByLabel());
 
 TEST(PeerDefinition, FoundByNameInAnyFolder) {
-    EXPECT_EQ(find_peer_file(fixtures, "escapes"), fixtures / "fake" / "escapes.toml");
+    EXPECT_EQ(find_peer_file(peer_fixtures, "escapes"), peer_fixtures / "fake" / "escapes.toml");
 }
 
 TEST(PeerDefinition, UnknownNameListsTheKnownPeers) {
     try {
-        find_peer_file(fixtures, "nginx-reusport");
+        find_peer_file(peer_fixtures, "nginx-reusport");
         FAIL() << "no error";
     } catch (const PeerError& error) {
         const std::string message = error.what();
@@ -101,7 +98,7 @@ TEST(PeerDefinition, UnknownNameListsTheKnownPeers) {
 }
 
 TEST(PeerDefinition, BuiltInPlaceholders) {
-    const PeerDefinition peer = load_peer(fixtures / "fake" / "ours-as-peer.toml");
+    const PeerDefinition peer = fixture_peer("ours-as-peer");
     PeerPlaceholders placeholders{8123, "/tmp/run-7", "/tmp/build", 100ms, 2};
     const TemplateValues values = peer_values(peer, placeholders);
     EXPECT_EQ(values.at("port"), "8123");
@@ -120,7 +117,7 @@ TEST(PeerDefinition, BuiltInPlaceholders) {
 }
 
 TEST(PeerDefinition, NoDelayIsZeroInEveryForm) {
-    const PeerDefinition peer = load_peer(fixtures / "fake" / "ours-as-peer.toml");
+    const PeerDefinition peer = fixture_peer("ours-as-peer");
     const TemplateValues values = peer_values(peer, PeerPlaceholders{1, "/d", "/b", 0ms, 1});
     EXPECT_EQ(values.at("delay"), "0");
     EXPECT_EQ(values.at("delay_s"), "0");
@@ -129,7 +126,7 @@ TEST(PeerDefinition, NoDelayIsZeroInEveryForm) {
 
 TEST(PeerDefinition, ConfigIsRenderedIntoTheRunDirectory) {
     TempDir temp;
-    const PeerDefinition peer = load_peer(fixtures / "fake" / "ours-as-peer.toml");
+    const PeerDefinition peer = fixture_peer("ours-as-peer");
     const TemplateValues values = peer_values(peer, PeerPlaceholders{8123, temp.path(), "/b", 250ms, 2});
     const std::vector<fs::path> written = write_peer_config(peer, values);
     ASSERT_EQ(written.size(), 1u);

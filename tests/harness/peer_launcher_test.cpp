@@ -9,9 +9,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "common/socket.hpp"
 #include "launch/health_check.hpp"
 #include "launch/leftover_processes.hpp"
 #include "launch/peer_launcher.hpp"
+#include "support/peer_fixtures.hpp"
 #include "support/temp_dir.hpp"
 
 namespace pb::harness {
@@ -19,16 +21,16 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
+using test_support::fixture_peer;
 using test_support::TempDir;
 
-const fs::path fixtures = fs::path(HARNESS_FIXTURES) / "peers";
 const fs::path build_dir = fs::path(PREFORK_BENCH_BINARY).parent_path().parent_path();
 
 class PeerLauncher : public testing::Test {
 protected:
     PeerLaunch launch_of(const std::string& name) {
         PeerLaunch launch;
-        launch.peer = load_peer(find_peer_file(fixtures, name));
+        launch.peer = fixture_peer(name);
         launch.placeholders.dir = temp.path() / "peer";
         launch.placeholders.build_dir = build_dir;
         launch.placeholders.delay = 10ms;
@@ -45,6 +47,16 @@ protected:
             RunningPeer peer(std::move(launch));
             peer.stop(2000ms);
         } catch (const std::exception& error) {
+            return error.what();
+        }
+        return "no error";
+    }
+
+    // What stopping `peer` throws; "no error" when it does not.
+    static std::string stop_error(RunningPeer& peer) {
+        try {
+            peer.stop(5000ms);
+        } catch (const std::runtime_error& error) {
             return error.what();
         }
         return "no error";
@@ -86,26 +98,17 @@ TEST_F(PeerLauncher, ChildrenLeftByTheFirstProcessAreStoppedToo) {
 
 TEST_F(PeerLauncher, AProcessOutsideTheGroupFailsTheStopLoudlyAndIsKilled) {
     RunningPeer peer(launch_of("escapes"));
-    try {
-        peer.stop(5000ms);
-        FAIL() << "no error for the process that escaped";
-    } catch (const std::runtime_error& error) {
-        const std::string message = error.what();
-        EXPECT_NE(message.find("still running"), std::string::npos) << message;
-        EXPECT_NE(message.find("sleep 60"), std::string::npos) << "names the process: " << message;
-        EXPECT_EQ(message.find("still alive"), std::string::npos) << "SIGKILL worked: " << message;
-    }
+    const std::string message = stop_error(peer);
+    EXPECT_NE(message.find("still running"), std::string::npos) << message;
+    EXPECT_NE(message.find("sleep 60"), std::string::npos) << "names the process: " << message;
+    EXPECT_EQ(message.find("still alive"), std::string::npos) << "SIGKILL worked: " << message;
     EXPECT_TRUE(processes_of_run(0, marker).empty()) << "and it was killed";
 }
 
 TEST_F(PeerLauncher, ABadExitStatusOnStopIsAnError) {
     RunningPeer peer(launch_of("fails-on-stop"));
-    try {
-        peer.stop(5000ms);
-        FAIL() << "no error for exit status 7";
-    } catch (const std::runtime_error& error) {
-        EXPECT_NE(std::string(error.what()).find("exited with status 7"), std::string::npos) << error.what();
-    }
+    const std::string message = stop_error(peer);
+    EXPECT_NE(message.find("exited with status 7"), std::string::npos) << message;
     EXPECT_TRUE(processes_of_run(0, marker).empty());
     EXPECT_FALSE(port_in_use(peer.port()));
 }
@@ -130,12 +133,12 @@ TEST_F(PeerLauncher, APortThatNeverAnswersTimesOutAndNothingIsLeft) {
 
 TEST_F(PeerLauncher, AMissingProgramSaysHowToInstallIt) {
     try {
-        check_peer_installed(load_peer(find_peer_file(fixtures, "not-installed")), build_dir);
+        check_peer_installed(fixture_peer("not-installed"), build_dir);
         FAIL() << "no error";
     } catch (const PeerError& error) {
         EXPECT_NE(std::string(error.what()).find("make peers"), std::string::npos) << error.what();
     }
-    EXPECT_NO_THROW(check_peer_installed(load_peer(find_peer_file(fixtures, "ours-as-peer")), build_dir));
+    EXPECT_NO_THROW(check_peer_installed(fixture_peer("ours-as-peer"), build_dir));
 }
 
 TEST(LeftoverProcesses, PortInUseWhileSomethingListens) {
@@ -143,10 +146,7 @@ TEST(LeftoverProcesses, PortInUseWhileSomethingListens) {
     EXPECT_FALSE(port_in_use(port));
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     ASSERT_GE(fd, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(port);
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    sockaddr_in address = pb::loopback_address(port);
     ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
     ASSERT_EQ(listen(fd, 1), 0);
     EXPECT_TRUE(port_in_use(port));

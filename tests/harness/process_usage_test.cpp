@@ -214,8 +214,7 @@ TEST(ProcessUsageSampler, MeasuresABurningChild) {
 TEST(ProcessUsageSampler, ExceptionsStayInsideTheThread) {
     BurningChild child(1ms);
     pb::harness::TreeSampler sampler(child.pid(), 5ms, [] { throw std::runtime_error("listen queue unreadable"); });
-    sampler.start();
-    std::this_thread::sleep_for(30ms);
+    sampler.start(); // returns after the baseline tick, which threw
     const auto usage = sampler.stop();
     EXPECT_EQ(sampler.error(), "listen queue unreadable");
     EXPECT_EQ(usage.processes, 1); // the snapshots went on
@@ -234,11 +233,20 @@ TEST(ProcessUsageSampler, StopWithoutStartIsEmptyAndStopTwiceIsTheSame) {
     EXPECT_THROW(sampler.start(), std::logic_error);
 }
 
-TEST(ProcessUsageSampler, DestructorStopsTheThread) {
+// An interval no test waits out: the only ticks are the baseline and the
+// end of the window, and a destructor that did not wake the thread would hang
+// (failing by the test timeout).
+TEST(ProcessUsageSampler, DestructorTakesTheLastSnapshotAndJoins) {
     BurningChild child(1ms);
-    pb::harness::TreeSampler sampler(child.pid(), 1ms);
-    sampler.start();
-    // Leaving the scope must join; a hang here fails by the test timeout.
+    std::atomic<int> ticks{0};
+    {
+        pb::harness::TreeSampler sampler(child.pid(), 1h, [&] { ++ticks; });
+        sampler.start();
+        ASSERT_EQ(ticks.load(), 1) << "start() returns after the baseline";
+    }
+    // The thread's last act is the end-of-window tick: it has run by the
+    // time the destructor returns, which it would not without the join.
+    EXPECT_EQ(ticks.load(), 2);
 }
 
 } // namespace

@@ -8,6 +8,7 @@
 #include <map>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace pb::harness {
@@ -83,18 +84,24 @@ WrkReport measured_report() {
     return report;
 }
 
-RunResult ok_run() {
+// What the plan says of a run: both runs below share the load, not the server.
+RunResult planned_run(int id, std::string server, std::string model, std::string flags, std::string pinning) {
     RunResult run;
-    run.id = 1;
-    run.server = "prefork";
-    run.model = "prefork-epoll";
-    run.flags = "--workers 4";
+    run.id = id;
+    run.server = std::move(server);
+    run.model = std::move(model);
+    run.flags = std::move(flags);
     run.repetition = 1;
     run.connections = 512;
     run.threads = 4;
     run.delay = 100ms;
+    run.pinning = std::move(pinning);
+    return run;
+}
+
+RunResult ok_run() {
+    RunResult run = planned_run(1, "prefork", "prefork-epoll", "--workers 4", "server=0-1 wrk=2-3");
     run.work = 250us;
-    run.pinning = "server=0-1 wrk=2-3";
     run.wrk = measured_report();
     run.server_usage = {.user_s = 1.5, .system_s = 0.5, .peak_rss_mib = 12.5, .voluntary_switches = 1000,
                         .involuntary_switches = 20, .processes = 5, .threads = 5};
@@ -115,16 +122,7 @@ RunResult ok_run() {
 
 // Failed before wrk ran: only what was planned is known.
 RunResult failed_run() {
-    RunResult run;
-    run.id = 2;
-    run.server = "pool, big \"one\"";
-    run.model = "threadpool";
-    run.flags = "--workers 4,--backlog 16";
-    run.repetition = 1;
-    run.connections = 512;
-    run.threads = 4;
-    run.delay = 100ms;
-    run.pinning = "none";
+    RunResult run = planned_run(2, "pool, big \"one\"", "threadpool", "--workers 4,--backlog 16", "none");
     run.status = RunStatus::failed;
     run.reason = "server did not print \"ready\"\nwithin 10 s";
     return run;

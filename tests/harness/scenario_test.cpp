@@ -6,6 +6,7 @@
 #include <string>
 
 #include "scenario/scenario.hpp"
+#include "support/case_name.hpp"
 
 namespace pb::harness {
 namespace {
@@ -147,12 +148,7 @@ TEST_P(BadScenario, ErrorNamesFileKeyAndExpectation) {
     EXPECT_NE(message.find(c.expected), std::string::npos) << message;
 }
 
-INSTANTIATE_TEST_SUITE_P(Cases, BadScenario, testing::ValuesIn(bad_cases), [](const testing::TestParamInfo<BadCase>& param_info) {
-    std::string name = param_info.param.label;
-    for (char& c : name)
-        if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-    return name;
-});
+INSTANTIATE_TEST_SUITE_P(Cases, BadScenario, testing::ValuesIn(bad_cases), test_support::ByLabel());
 
 TEST(Scenario, PeersAreServersOfTheirOwnKind) {
     Scenario s = parse_scenario("description = \"d\"\n[[server]]\nmodel = \"threadpool\"\n"

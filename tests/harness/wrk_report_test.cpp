@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace pb::harness {
 namespace {
@@ -71,30 +72,23 @@ TEST(WrkReportTest, ReadsAReportWithoutRequests) {
     EXPECT_EQ(report.percentiles.size(), 103u);
 }
 
-TEST(WrkReportTest, MissingKeyIsNamedWithTheFile) {
-    const std::string message = parse_error(fixtures / "wrk_report_missing_key.json");
-    EXPECT_NE(message.find("wrk_report_missing_key.json"), std::string::npos) << message;
-    EXPECT_NE(message.find("errors.timeout"), std::string::npos) << message;
-    EXPECT_NE(message.find("missing"), std::string::npos) << message;
-}
-
-TEST(WrkReportTest, BadValueIsNamedWithTheFile) {
-    const std::string message = parse_error(fixtures / "wrk_report_bad_value.json");
-    EXPECT_NE(message.find("wrk_report_bad_value.json"), std::string::npos) << message;
-    EXPECT_NE(message.find("'requests'"), std::string::npos) << message;
-    EXPECT_NE(message.find("\"many\""), std::string::npos) << message;
-}
-
-TEST(WrkReportTest, NotJsonIsAnError) {
-    const std::string message = parse_error(fixtures / "wrk_report_not_json.json");
-    EXPECT_NE(message.find("wrk_report_not_json.json"), std::string::npos) << message;
-    EXPECT_NE(message.find("not valid JSON"), std::string::npos) << message;
-}
-
-TEST(WrkReportTest, MissingFileIsAnError) {
-    const std::string message = parse_error(fixtures / "no_such_report.json");
-    EXPECT_NE(message.find("no_such_report.json"), std::string::npos) << message;
-    EXPECT_NE(message.find("cannot open"), std::string::npos) << message;
+// Each bad report's error names the file and says what is wrong with it.
+TEST(WrkReportTest, ErrorsNameTheFileAndTheProblem) {
+    const struct {
+        const char* file;
+        std::vector<const char*> says;
+    } rows[] = {
+        {"wrk_report_missing_key.json", {"errors.timeout", "missing"}},
+        {"wrk_report_bad_value.json", {"'requests'", "\"many\""}},
+        {"wrk_report_not_json.json", {"not valid JSON"}},
+        {"no_such_report.json", {"cannot open"}},
+    };
+    for (const auto& row : rows) {
+        SCOPED_TRACE(row.file);
+        const std::string message = parse_error(fixtures / row.file);
+        EXPECT_NE(message.find(row.file), std::string::npos) << message;
+        for (const char* part : row.says) EXPECT_NE(message.find(part), std::string::npos) << message;
+    }
 }
 
 } // namespace

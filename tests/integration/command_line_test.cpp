@@ -132,9 +132,7 @@ TEST_P(ListenAddressInUse, ExitsNonZeroNamingTheAddress) {
         << "the server " << describe_wait_status(*result.status) << "\nstderr: " << result.err;
     EXPECT_NE(result.err.find(endpoint), std::string::npos) << "stderr does not name " << endpoint << ": " << result.err;
     EXPECT_FALSE(result.printed_ready) << "stdout: " << result.out;
-    EXPECT_LT(elapsed, 5000ms) << "took "
-                               << std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count()
-                               << " ms to give up";
+    EXPECT_LT(elapsed, 5000ms) << "took " << ms_of(elapsed) << " ms to give up";
 }
 
 INSTANTIATE_TEST_SUITE_P(Servers, ListenAddressInUse, testing::ValuesIn(all_configs()), config_name);

@@ -42,9 +42,7 @@ TEST_P(Concurrency, SixtyFourDelayedRequestsDoNotSerialise) {
     auto elapsed = Clock::now() - begin;
     EXPECT_EQ(ok, connections);
     EXPECT_GE(elapsed, 190ms) << "faster than the delay: --delay was not applied";
-    EXPECT_LT(elapsed, 2000ms) << "64 requests of 200 ms took "
-                               << std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count()
-                               << " ms: the waits were serialised";
+    EXPECT_LT(elapsed, 2000ms) << "64 requests of 200 ms took " << ms_of(elapsed) << " ms: the waits were serialised";
 }
 
 INSTANTIATE_TEST_SUITE_P(Servers, Concurrency, testing::ValuesIn(all_configs()), config_name);

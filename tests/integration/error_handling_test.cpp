@@ -1,7 +1,9 @@
 // Requests a server must refuse, clients that misbehave, and timeouts: each
 // gets its answer and the connection closed, and the worker lives on.
 #include <chrono>
+#include <cstddef>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -16,6 +18,13 @@ using namespace std::chrono_literals;
 
 class ErrorHandling : public ServerTest {
 protected:
+    // The sockets the server's processes hold: its listener(s) and its connections.
+    std::size_t server_sockets() {
+        std::size_t sockets = open_sockets(server().pid());
+        for (pid_t child : server().children()) sockets += open_sockets(child);
+        return sockets;
+    }
+
     // Sends `request`, expects `status` and the connection closed, then a
     // 200 on a new connection from an unchanged set of workers.
     void expect_rejected(const std::string& request, int status) {
@@ -78,11 +87,15 @@ TEST_P(ErrorHandling, ErrorAfterGoodRequestOnSameConnection) {
 }
 
 TEST_P(ErrorHandling, ClientDisconnectingWhileRequestWaitsDoesNotHurt) {
-    ASSERT_NO_FATAL_FAILURE(start({"--delay", "300ms"}));
+    TempPath stats("itest-stats");
+    ASSERT_NO_FATAL_FAILURE(start({"--delay", "300ms", "--stats", stats.str()}));
     Health before = health();
+    const std::size_t idle_sockets = server_sockets();
+    ASSERT_GT(idle_sockets, 0u) << "the listener is a socket: /proc/PID/fd unreadable?";
     // Both ways a client goes away: a FIN, and a reset (the server's write
     // then fails with EPIPE; a worker without SIGPIPE ignored dies).
-    for (int i = 0; i < 3; ++i) {
+    constexpr int rounds = 3;
+    for (int i = 0; i < rounds; ++i) {
         HttpClient fin(port());
         ASSERT_TRUE(fin.connected()) << fin.error();
         ASSERT_TRUE(fin.send(simple_get)) << fin.error();
@@ -92,8 +105,12 @@ TEST_P(ErrorHandling, ClientDisconnectingWhileRequestWaitsDoesNotHurt) {
         ASSERT_TRUE(reset.send(simple_get)) << reset.error();
         reset.close_with_reset();
     }
-    // Past the delay: the server has tried to answer every one of them.
-    std::this_thread::sleep_for(700ms);
+    // The server is done with every one of them: it accepted them all and
+    // has closed them all, after its answer (or on seeing the reset first).
+    ASSERT_TRUE(wait_for_counters(stats, [](const StatsFile& f) { return f.sum("connections") == 2u * rounds; }))
+        << "the server did not accept the " << 2 * rounds << " connections";
+    ASSERT_TRUE(wait_until([&] { return server_sockets() == idle_sockets; }, 5000ms))
+        << "the server holds " << server_sockets() << " sockets, " << idle_sockets << " when idle";
     expect_serves(port(), "new connection after clients went away");
     expect_same_health(before);
 }
@@ -102,15 +119,20 @@ TEST_P(ErrorHandling, ClientDisconnectingWhileRequestWaitsDoesNotHurt) {
 // of the idle time before it: a keep-alive connection idle for longer than
 // the header timeout still gets its next request, sent in two pieces.
 TEST_P(ErrorHandling, HeaderTimeoutStartsAtTheRequestsFirstByte) {
-    ASSERT_NO_FATAL_FAILURE(start({"--delay", "10ms", "--header-timeout", "500ms", "--idle-timeout", "10s"}));
+    TempPath stats("itest-stats");
+    ASSERT_NO_FATAL_FAILURE(start({"--delay", "10ms", "--header-timeout", "500ms", "--idle-timeout", "10s",
+                                   "--stats", stats.str()}));
     HttpClient client(port());
     ASSERT_TRUE(client.connected()) << client.error();
-    std::this_thread::sleep_for(800ms); // idle, longer than the header timeout
-    ASSERT_TRUE(client.send("GET / HTTP/1.1\r\nHost: loc")) << client.error();
-    std::this_thread::sleep_for(100ms);
+    std::this_thread::sleep_for(800ms); // idle, longer than the header timeout: the case itself
+    const std::string_view first_piece = "GET / HTTP/1.1\r\nHost: loc";
+    ASSERT_TRUE(client.send(first_piece)) << client.error();
+    // Two pieces for the server, not one it could take in a single read.
+    ASSERT_TRUE(wait_for_bytes_in(stats, first_piece.size()))
+        << "the server never read the first piece";
     ASSERT_TRUE(client.send("alhost\r\n\r\n")) << client.error();
     ReadResult result = client.read_response(false, 3000ms);
-    EXPECT_EQ(result.status(), 200) << "a request begun 100 ms ago is within the 500 ms header timeout: " << result;
+    EXPECT_EQ(result.status(), 200) << "a request begun just now is within the 500 ms header timeout: " << result;
 }
 
 TEST_P(ErrorHandling, HeaderTimeoutClosesSlowClient) {

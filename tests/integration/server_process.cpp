@@ -98,6 +98,30 @@ std::vector<pid_t> children_of(pid_t parent, bool with_zombies) {
     return children;
 }
 
+std::size_t open_sockets(pid_t pid) {
+    const std::string fds = "/proc/" + std::to_string(pid) + "/fd";
+    DIR* dir = opendir(fds.c_str());
+    if (!dir) return 0;
+    std::size_t sockets = 0;
+    while (dirent* entry = readdir(dir)) {
+        char target[64];
+        const std::string link = fds + "/" + entry->d_name;
+        const ssize_t n = readlink(link.c_str(), target, sizeof target);
+        if (n > 0 && std::string_view(target, static_cast<std::size_t>(n)).starts_with("socket:")) ++sockets;
+    }
+    closedir(dir);
+    return sockets;
+}
+
+bool wait_until(const std::function<bool()>& done, milliseconds timeout) {
+    const auto deadline = Clock::now() + timeout;
+    while (!done()) {
+        if (Clock::now() >= deadline) return false;
+        std::this_thread::sleep_for(milliseconds(5));
+    }
+    return true;
+}
+
 void reap_orphan_zombies() {
     for (pid_t pid : children_of(getpid(), true))
         if (!is_running_server(pid) && !is_alive(pid)) waitpid(pid, nullptr, WNOHANG);

@@ -6,6 +6,8 @@
 // of its children left behind, so that no failed assertion leaves a process
 // running.
 #include <chrono>
+#include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,6 +24,9 @@ using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
 inline constexpr milliseconds ready_timeout{10'000};
+
+// Whole milliseconds, for failure messages.
+inline long long ms_of(Clock::duration duration) { return std::chrono::duration_cast<milliseconds>(duration).count(); }
 
 using pb::describe_wait_status;
 using pb::parse_ready_line;
@@ -40,6 +45,13 @@ bool is_alive(pid_t pid);
 // Processes whose parent is `parent`, sorted by pid; zombies only if asked.
 std::vector<pid_t> children_of(pid_t parent, bool with_zombies);
 inline std::vector<pid_t> live_children_of(pid_t parent) { return children_of(parent, false); }
+
+// Sockets the process holds open: its /proc/PID/fd links to "socket:[...]".
+std::size_t open_sockets(pid_t pid);
+
+// Checks `done` every few milliseconds until it holds; false after `timeout`.
+// For states nothing announces (a file renamed into place, sockets closed).
+bool wait_until(const std::function<bool()>& done, milliseconds timeout);
 
 // Reaps (waitpid) the zombies among this process's children that are not a
 // running ServerProcess: orphans re-parented to the test (it is a child

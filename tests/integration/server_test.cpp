@@ -1,6 +1,9 @@
 #include "server_test.hpp"
 
+#include <csignal>
+#include <filesystem>
 #include <iostream>
+#include <system_error>
 
 namespace itest {
 
@@ -20,6 +23,28 @@ void ServerTest::expect_same_health(const Health& before) {
         EXPECT_EQ(server_->children(), before.children)
             << "a worker process was replaced (it died):\n" << server_->describe();
     }
+}
+
+std::optional<StatsFile> ServerTest::counters_now(const TempPath& stats, milliseconds timeout) {
+    // Gone first, so that the file that appears is a snapshot taken after
+    // this signal (or after an earlier one: counters only grow).
+    std::error_code ignored;
+    std::filesystem::remove(stats.str(), ignored);
+    server_->signal(SIGUSR1);
+    std::optional<StatsFile> file;
+    std::string error;
+    wait_until([&] { return (file = read_stats(stats.str(), error)).has_value(); }, timeout);
+    return file;
+}
+
+bool ServerTest::wait_for_counters(const TempPath& stats, const std::function<bool(const StatsFile&)>& done,
+                                   milliseconds timeout) {
+    const auto deadline = Clock::now() + timeout;
+    do {
+        const auto file = counters_now(stats, std::chrono::duration_cast<milliseconds>(deadline - Clock::now()));
+        if (file && done(*file)) return true;
+    } while (Clock::now() < deadline);
+    return false;
 }
 
 void ServerTest::TearDown() {

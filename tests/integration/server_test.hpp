@@ -2,6 +2,8 @@
 // The fixture of the parameterised tests: starts the configured server, and
 // on teardown stops it, prints its stderr if the test failed and fails the
 // test if stopping it left processes behind.
+#include <cstddef>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -12,6 +14,7 @@
 #include "http_client.hpp"
 #include "server_configs.hpp"
 #include "server_process.hpp"
+#include "stats_csv.hpp"
 
 namespace itest {
 
@@ -37,6 +40,19 @@ protected:
     };
     Health health();
     void expect_same_health(const Health& before);
+
+    // The counters so far, the harness's way: SIGUSR1, then the file the
+    // server writes (renames into place) at `stats`, the --stats path it was
+    // started with. Nothing if no file came within `timeout`.
+    std::optional<StatsFile> counters_now(const TempPath& stats, milliseconds timeout = milliseconds(3000));
+    // Snapshots until one satisfies `done`: the event "the server has
+    // counted this" (read a request's bytes, accepted every connection).
+    bool wait_for_counters(const TempPath& stats, const std::function<bool(const StatsFile&)>& done,
+                           milliseconds timeout = milliseconds(5000));
+    // The server has read at least `bytes` (over all its connections).
+    bool wait_for_bytes_in(const TempPath& stats, std::size_t bytes) {
+        return wait_for_counters(stats, [bytes](const StatsFile& f) { return f.sum("bytes_in") >= bytes; });
+    }
 
     void TearDown() override;
 

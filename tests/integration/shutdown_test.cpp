@@ -2,10 +2,8 @@
 // every worker, and the stats file has one row per worker.
 #include <chrono>
 #include <csignal>
-#include <filesystem>
 #include <string>
 #include <sys/wait.h>
-#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -64,7 +62,9 @@ TEST_P(Shutdown, SigtermLetsInFlightRequestFinish) {
     HttpClient client(port());
     ASSERT_TRUE(client.connected()) << client.error();
     ASSERT_TRUE(client.send(simple_get)) << client.error();
-    std::this_thread::sleep_for(100ms);
+    // In flight: read by the server, and waiting out the 500 ms delay.
+    ASSERT_TRUE(wait_for_bytes_in(stats, simple_get.size()))
+        << "the server never read the request";
     server().signal(SIGTERM);
 
     ReadResult result = client.read_response(false, 5000ms);
@@ -110,7 +110,10 @@ TEST_P(Shutdown, StatsCountEveryWorkerAndRequest) {
         client.send("DELETE / HTTP/1.1\r\nHost: localhost\r\n\r\n");
         EXPECT_EQ(client.read_response().status(), 405);
     }
-    std::this_thread::sleep_for(100ms); // let the workers see the closes
+    // Every response the clients read is counted before the stop, so that
+    // the file written at exit is what is tested, not a race with the count.
+    ASSERT_TRUE(wait_for_counters(stats, [](const StatsFile& f) { return f.sum("requests") >= 7u; }))
+        << "the servers did not count the 7 responses the clients read";
     server().signal(SIGTERM);
     ASSERT_NO_FATAL_FAILURE(expect_clean_exit(10'000ms));
     StatsFile file = expect_stats(stats.str());
@@ -157,10 +160,10 @@ TEST_P(Shutdown, SigusrWritesCountersWhileServing) {
     TempPath stats("itest-stats");
     ASSERT_NO_FATAL_FAILURE(start({"--delay", "0", "--stats", stats.str()}));
     for (int i = 0; i < 3; ++i) expect_serves(port(), "before SIGUSR1");
-    server().signal(SIGUSR1);
-    const auto deadline = std::chrono::steady_clock::now() + 3000ms;
-    while (!std::filesystem::exists(stats.str()) && std::chrono::steady_clock::now() < deadline)
-        std::this_thread::sleep_for(10ms);
+    // A response is counted just after it is sent, so a client can read it
+    // first: the snapshots that follow are awaited until they show it.
+    ASSERT_TRUE(wait_for_counters(stats, [](const StatsFile& f) { return f.sum("requests") >= 3u; }))
+        << "no stats file with the 3 requests after SIGUSR1";
     StatsFile file = expect_stats(stats.str());
     EXPECT_EQ(file.sum("requests"), 3u);
     EXPECT_EQ(file.sum("connections"), 3u);

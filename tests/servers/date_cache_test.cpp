@@ -40,7 +40,7 @@ TEST(FormatHttpDate, Table) {
 TEST(DateCache, NowIsTheCurrentTimeAsImfFixdate) {
     pb::DateCache cache;
     const std::time_t before = std::time(nullptr);
-    const std::string_view now = cache.now();
+    const std::string now(cache.now());
     const std::time_t after = std::time(nullptr);
     ASSERT_EQ(now.size(), pb::http_date_size);
     const std::time_t named = parse_imf_fixdate(now);
@@ -49,6 +49,9 @@ TEST(DateCache, NowIsTheCurrentTimeAsImfFixdate) {
     EXPECT_GE(named, before - 1);
     EXPECT_LE(named, after + 1);
     EXPECT_EQ(now, formatted(named));
+    // now() fills the cache that at() reads: the same second costs nothing.
+    EXPECT_EQ(cache.at(named), now);
+    EXPECT_EQ(cache.formats(), 1u);
 }
 
 TEST(DateCache, FormatsAtMostOncePerSecond) {
@@ -68,12 +71,31 @@ TEST(DateCache, FormatsAtMostOncePerSecond) {
     EXPECT_LE(cache.formats(), static_cast<std::size_t>(last - first) + 2);
 }
 
-TEST(DateCache, SameSecondSameText) {
+// The clock the test drives: each step asks for a second and expects the
+// text of that second and the total number of formats so far.
+TEST(DateCache, ReformatsExactlyWhenTheSecondChanges) {
+    constexpr std::time_t t = 784111777; // "Sun, 06 Nov 1994 08:49:37 GMT"
+    struct Step {
+        std::time_t second;
+        std::size_t formats;
+    };
+    const Step steps[] = {
+        {t, 1},         // the first date is formatted
+        {t, 1},         // the same second: the cached text
+        {t, 1},
+        {t + 1, 2},     // the next second: once
+        {t + 1, 2},
+        {t + 3, 3},     // a skipped second costs nothing
+        {t + 2, 4},     // a clock stepped back is a change too
+        {t + 2, 4},
+        {t + 86400, 5}, // the next day
+    };
     pb::DateCache cache;
-    const std::string a(cache.now());
-    const std::string b(cache.now());
-    if (a != b) GTEST_SKIP() << "crossed a second boundary";
-    EXPECT_LE(cache.formats(), 1u);
+    for (const Step& step : steps) {
+        const std::string_view date = cache.at(step.second);
+        EXPECT_EQ(date, formatted(step.second)) << "at " << step.second;
+        EXPECT_EQ(cache.formats(), step.formats) << "at " << step.second;
+    }
 }
 
 } // namespace

@@ -37,62 +37,68 @@ std::chrono::nanoseconds thread_cpu_time() {
     return std::chrono::seconds(now.tv_sec) + std::chrono::nanoseconds(now.tv_nsec);
 }
 
-TEST(Handle, GetWaitsWhenDelayed) {
-    const Reply reply = pb::handle(request_for(Method::get), config_with(100ms));
-    EXPECT_EQ(reply.status, Status::ok);
-    EXPECT_TRUE(reply.with_body);
-    EXPECT_TRUE(reply.keep_alive);
-    EXPECT_FALSE(reply.http10);
-    EXPECT_TRUE(reply.waits);
+// Every field, so that a row says the whole reply and no field goes unchecked.
+void expect_reply(const Reply& actual, const Reply& expected) {
+    EXPECT_EQ(actual.status, expected.status);
+    EXPECT_EQ(actual.with_body, expected.with_body) << "with_body";
+    EXPECT_EQ(actual.keep_alive, expected.keep_alive) << "keep_alive";
+    EXPECT_EQ(actual.http10, expected.http10) << "http10";
+    EXPECT_EQ(actual.waits, expected.waits) << "waits";
 }
 
-TEST(Handle, GetDoesNotWaitWithoutDelay) {
-    const Reply reply = pb::handle(request_for(Method::get), config_with(0ns));
-    EXPECT_EQ(reply.status, Status::ok);
-    EXPECT_TRUE(reply.with_body);
-    EXPECT_FALSE(reply.waits);
+// A refusal: it closes, sends its body at once, and says nothing of HTTP/1.0.
+Reply refusal(Status status) {
+    return {.status = status, .keep_alive = false, .with_body = true, .http10 = false, .waits = false};
 }
 
-TEST(Handle, HeadHasNoBody) {
-    const Reply reply = pb::handle(request_for(Method::head), config_with(0ns));
-    EXPECT_EQ(reply.status, Status::ok);
-    EXPECT_FALSE(reply.with_body);
-    EXPECT_TRUE(reply.keep_alive);
-}
-
-TEST(Handle, KeepAliveFollowsTheRequest) {
-    Request request = request_for(Method::get);
-    request.keep_alive = false;
-    EXPECT_FALSE(pb::handle(request, config_with(0ns)).keep_alive);
-}
-
-TEST(Handle, Http10KeepAliveIsMarked) {
+Request http10_keep_alive_get() {
     Request request = request_for(Method::get);
     request.version_minor = 0;
     request.keep_alive = true;
-    const Reply reply = pb::handle(request, config_with(0ns));
-    EXPECT_EQ(reply.status, Status::ok);
-    EXPECT_TRUE(reply.keep_alive);
-    EXPECT_TRUE(reply.http10);
+    return request;
 }
 
-TEST(Handle, OtherMethodIs405AndCloses) {
-    const Reply reply = pb::handle(request_for(Method::other), config_with(0ns));
-    EXPECT_EQ(reply.status, Status::method_not_allowed);
-    EXPECT_FALSE(reply.keep_alive);
+Request closing_get() {
+    Request request = request_for(Method::get);
+    request.keep_alive = false;
+    return request;
 }
 
-TEST(Handle, TransferEncodingIs501AndCloses) {
-    // The body length is unknown without chunked decoding, so the connection
-    // cannot be reused.
+// The body length is unknown without chunked decoding, so the connection
+// cannot be reused.
+Request transfer_encoding_get() {
     Request request = request_for(Method::get);
     request.has_transfer_encoding = true;
-    const Reply reply = pb::handle(request, config_with(0ns));
-    EXPECT_EQ(reply.status, Status::not_implemented);
-    EXPECT_FALSE(reply.keep_alive);
+    return request;
 }
 
-TEST(Reject, ParseResultsMapToStatusesAndClose) {
+TEST(Handle, RepliesByMethodVersionConnectionAndDelay) {
+    const struct {
+        const char* what;
+        Request request;
+        std::chrono::nanoseconds delay;
+        Reply expected;
+    } rows[] = {
+        {"GET waits when delayed", request_for(Method::get), 100ms,
+         {.status = Status::ok, .keep_alive = true, .with_body = true, .http10 = false, .waits = true}},
+        {"GET does not wait without delay", request_for(Method::get), 0ns,
+         {.status = Status::ok, .keep_alive = true, .with_body = true, .http10 = false, .waits = false}},
+        {"HEAD has no body", request_for(Method::head), 0ns,
+         {.status = Status::ok, .keep_alive = true, .with_body = false, .http10 = false, .waits = false}},
+        {"keep-alive follows the request", closing_get(), 0ns,
+         {.status = Status::ok, .keep_alive = false, .with_body = true, .http10 = false, .waits = false}},
+        {"HTTP/1.0 keep-alive is marked", http10_keep_alive_get(), 0ns,
+         {.status = Status::ok, .keep_alive = true, .with_body = true, .http10 = true, .waits = false}},
+        {"other method is 405 and closes", request_for(Method::other), 100ms, refusal(Status::method_not_allowed)},
+        {"Transfer-Encoding is 501 and closes", transfer_encoding_get(), 100ms, refusal(Status::not_implemented)},
+    };
+    for (const auto& row : rows) {
+        SCOPED_TRACE(row.what);
+        expect_reply(pb::handle(row.request, config_with(row.delay)), row.expected);
+    }
+}
+
+TEST(Reject, ParseResultsAndStatusesMapToRefusals) {
     const struct {
         ParseResult result;
         Status status;
@@ -103,18 +109,9 @@ TEST(Reject, ParseResultsMapToStatusesAndClose) {
     };
     for (const auto& c : cases) {
         SCOPED_TRACE(static_cast<int>(c.status));
-        const Reply reply = pb::reject(c.result);
-        EXPECT_EQ(reply.status, c.status);
-        EXPECT_FALSE(reply.keep_alive);
-        EXPECT_FALSE(reply.waits);
+        expect_reply(pb::reject(c.result), refusal(c.status));
     }
-}
-
-TEST(Reject, StatusCloses) {
-    const Reply reply = pb::reject(Status::request_timeout);
-    EXPECT_EQ(reply.status, Status::request_timeout);
-    EXPECT_FALSE(reply.keep_alive);
-    EXPECT_FALSE(reply.waits);
+    expect_reply(pb::reject(Status::request_timeout), refusal(Status::request_timeout));
 }
 
 // Lower bounds only: the work is a minimum of CPU time, not a speed target.

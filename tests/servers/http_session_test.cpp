@@ -49,6 +49,13 @@ protected:
         }
     }
 
+    // A new connection: a fresh session, counters and replies.
+    void start_over() {
+        session = std::make_unique<HttpSession>();
+        counters = pb::WorkerCounters{};
+        replies.clear();
+    }
+
     std::unique_ptr<HttpSession> session = std::make_unique<HttpSession>();
     pb::HandlerConfig config{0ns, 0ns};
     pb::WorkerCounters counters;
@@ -111,22 +118,17 @@ TEST_F(Session, PipelinedRepliesInOrder) {
 constexpr std::string_view with_body = "GET /a HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello";
 constexpr std::string_view after_body = "GET /b HTTP/1.1\r\n\r\n";
 
-TEST_F(Session, BodyIsDiscarded) {
-    feed(std::string(with_body) + std::string(after_body));
-    ASSERT_EQ(replies.size(), 2u);
-    EXPECT_EQ(replies[0].status, Status::ok);
-    EXPECT_EQ(replies[1].status, Status::ok);
-    EXPECT_EQ(counters.parse_errors, 0u);
-    EXPECT_FALSE(session->mid_request());
-}
-
-TEST_F(Session, BodyArrivingByteByByteIsDiscarded) {
-    feed(std::string(with_body) + std::string(after_body), 1);
-    ASSERT_EQ(replies.size(), 2u);
-    EXPECT_EQ(replies[0].status, Status::ok);
-    EXPECT_EQ(replies[1].status, Status::ok);
-    EXPECT_EQ(counters.parse_errors, 0u);
-    EXPECT_FALSE(session->mid_request());
+TEST_F(Session, BodyIsDiscardedWhetherItArrivesAtOnceOrByteByByte) {
+    for (const std::size_t chunk : {SIZE_MAX, std::size_t{1}}) {
+        SCOPED_TRACE(testing::Message() << "reads of at most " << chunk << " bytes");
+        start_over();
+        feed(std::string(with_body) + std::string(after_body), chunk);
+        ASSERT_EQ(replies.size(), 2u);
+        EXPECT_EQ(replies[0].status, Status::ok);
+        EXPECT_EQ(replies[1].status, Status::ok);
+        EXPECT_EQ(counters.parse_errors, 0u);
+        EXPECT_FALSE(session->mid_request());
+    }
 }
 
 TEST_F(Session, PartialBodyIsMidRequest) {
@@ -177,20 +179,24 @@ TEST_F(Session, ManyRequestsNeverFillTheBuffer) {
     EXPECT_FALSE(session->mid_request());
 }
 
-TEST_F(Session, MalformedIs400AndCounted) {
-    feed("GET / HTTP/1.1\r\nHost localhost\r\n\r\n");
-    ASSERT_GE(replies.size(), 1u);
-    EXPECT_EQ(replies[0].status, Status::bad_request);
-    EXPECT_FALSE(replies[0].keep_alive);
-    EXPECT_EQ(counters.parse_errors, 1u);
-}
-
-TEST_F(Session, UnsupportedVersionIs505AndCounted) {
-    feed("GET / HTTP/2.0\r\n\r\n");
-    ASSERT_GE(replies.size(), 1u);
-    EXPECT_EQ(replies[0].status, Status::version_not_supported);
-    EXPECT_FALSE(replies[0].keep_alive);
-    EXPECT_EQ(counters.parse_errors, 1u);
+TEST_F(Session, UnparsableRequestIsRefusedAndCounted) {
+    const struct {
+        const char* what;
+        std::string_view request;
+        Status status;
+    } rows[] = {
+        {"malformed header", "GET / HTTP/1.1\r\nHost localhost\r\n\r\n", Status::bad_request},
+        {"unsupported version", "GET / HTTP/2.0\r\n\r\n", Status::version_not_supported},
+    };
+    for (const auto& row : rows) {
+        SCOPED_TRACE(row.what);
+        start_over();
+        feed(row.request);
+        ASSERT_GE(replies.size(), 1u);
+        EXPECT_EQ(replies[0].status, row.status);
+        EXPECT_FALSE(replies[0].keep_alive);
+        EXPECT_EQ(counters.parse_errors, 1u);
+    }
 }
 
 TEST_F(Session, EndlessHeadIs431) {

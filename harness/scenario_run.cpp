@@ -1,0 +1,168 @@
+#include "scenario_run.hpp"
+
+#include <algorithm>
+#include <fmt/format.h>
+#include <map>
+#include <stdexcept>
+#include <unistd.h>
+
+#include "common/cpus.hpp"
+#include "common/file_text.hpp"
+#include "common/units.hpp"
+#include "host/preflight.hpp"
+#include "launch/affinity.hpp"
+#include "launch/peer_launcher.hpp"
+#include "meta.hpp"
+#include "results/results_writer.hpp"
+#include "results/summary.hpp"
+#include "runner.hpp"
+#include "scenario/peer_definition.hpp"
+#include "scenario/run_plan.hpp"
+#include "scenario/scenario.hpp"
+
+namespace pb::harness {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::filesystem::path default_build_dir() {
+    std::error_code error;
+    auto self = std::filesystem::read_symlink("/proc/self/exe", error);
+    return error ? std::filesystem::path("build") : self.parent_path().parent_path();
+}
+
+std::filesystem::path default_wrk_script() {
+    std::filesystem::path in_source = std::filesystem::path(PREFORK_BENCH_SOURCE_DIR) / "harness/wrk/report.lua";
+    return std::filesystem::exists(in_source) ? in_source : std::filesystem::path("harness/wrk/report.lua");
+}
+
+std::filesystem::path default_peers_dir() {
+    std::filesystem::path in_source = std::filesystem::path(PREFORK_BENCH_SOURCE_DIR) / "peers";
+    return std::filesystem::exists(in_source) ? in_source : std::filesystem::path("peers");
+}
+
+// The scenario's peers, read once; each must exist before any run starts.
+std::map<std::string, PeerDefinition> load_peers(const Scenario& scenario, const std::filesystem::path& peers_dir) {
+    std::map<std::string, PeerDefinition> peers;
+    for (const ServerSpec& server : scenario.servers)
+        if (server.kind == ServerKind::peer && !peers.count(server.model))
+            peers.emplace(server.model, load_peer(find_peer_file(peers_dir, server.model)));
+    return peers;
+}
+
+void apply_overrides(const ScenarioOptions& options, Scenario& scenario) {
+    if (options.repetitions > 0) scenario.repetitions = options.repetitions;
+    if (!options.duration.empty()) {
+        auto duration = pb::parse_duration(options.duration);
+        if (!duration || *duration < std::chrono::seconds(1))
+            throw std::runtime_error("--duration: expected a duration of at least 1s, got '" + options.duration + "'");
+        scenario.wrk.duration = *duration;
+    }
+}
+
+std::string format_eta(std::chrono::seconds left) {
+    return fmt::format("{}:{:02}", left.count() / 60, left.count() % 60);
+}
+
+void print_plan(const RunContext& context, const std::vector<PlannedRun>& plan) {
+    const Scenario& scenario = *context.scenario;
+    fmt::print("scenario {} ({}): {} runs, pinning {}\n", scenario.name, scenario.file.string(), plan.size(),
+               context.pinning.describe());
+    for (const PlannedRun& run : plan) {
+        const ServerSpec& server = scenario.servers[run.server];
+        const bool peer = server.kind == ServerKind::peer;
+        fmt::print("run {:>3}: {} c={} rep {}\n  {}: {}{}\n  wrk:    {}\n", run.id, server.label, run.connections,
+                   run.repetition, peer ? "peer  " : "server", join_command(server_command(context, server)),
+                   peer ? "" : " --listen 127.0.0.1:0 --stats FILE",
+                   join_command(wrk_command(context, run.connections, scenario.wrk.duration, 0)));
+    }
+}
+
+} // namespace
+
+int run_scenario(const ScenarioOptions& options, const std::atomic<bool>& interrupted) {
+    Scenario scenario = load_scenario(options.scenario);
+    apply_overrides(options, scenario);
+    const std::vector<PlannedRun> plan = plan_runs(scenario);
+
+    RunContext context;
+    context.scenario = &scenario;
+    context.build_dir = options.build_dir.empty() ? default_build_dir() : options.build_dir;
+    context.wrk_script = options.wrk_script.empty() ? default_wrk_script() : options.wrk_script;
+    context.interrupted = &interrupted;
+    auto pin_mode = parse_pin_mode(scenario.pin);
+    context.pinning = plan_pinning(pin_mode.value_or(PinMode::none), pb::allowed_cpus());
+    context.wrk_path = "wrk";
+    context.peers = load_peers(scenario, options.peers_dir.empty() ? default_peers_dir() : options.peers_dir);
+    context.run_marker = fmt::format("PREFORK_BENCH_RUN={}", getpid());
+    if (options.dry_run) {
+        print_plan(context, plan);
+        return 0;
+    }
+
+    int max_connections = *std::max_element(scenario.wrk.connections.begin(), scenario.wrk.connections.end());
+    Preflight preflight = run_preflight(max_connections);
+    context.wrk_path = preflight.wrk_path;
+    for (const std::string& warning : preflight_warnings(preflight, max_connections)) fmt::print("warning: {}\n", warning);
+    if (!std::filesystem::exists(context.wrk_script))
+        throw std::runtime_error("wrk script not found: " + context.wrk_script.string());
+    for (const auto& [name, peer] : context.peers) check_peer_installed(peer, context.build_dir);
+
+    const auto started = std::chrono::system_clock::now();
+    const std::filesystem::path dir =
+        options.out / hostname() / (utc_stamp(started, "{:%Y%m%dT%H%M%SZ}") + "-" + scenario.name);
+    context.raw_dir = dir / "raw";
+    std::filesystem::create_directories(context.raw_dir);
+
+    nlohmann::json meta = start_meta(context, preflight, options.scenario, started);
+    write_json(dir / "meta.json", meta);
+    fmt::print("results: {}\n", dir.string());
+
+    std::vector<RunResult> results;
+    // Written before the first run too: a run interrupted at once still
+    // leaves a complete (empty) results directory and its summary.
+    write_runs_csv(dir / "runs.csv", results);
+    write_latency_csv(dir / "latency.csv", results);
+    write_workers_csv(dir / "workers.csv", results);
+    const auto first = Clock::now();
+    for (const PlannedRun& planned : plan) {
+        if (interrupted) break;
+        const ServerSpec& server = scenario.servers[planned.server];
+        std::string eta = "?";
+        if (!results.empty()) {
+            auto per_run = (Clock::now() - first) / results.size();
+            eta = format_eta(std::chrono::duration_cast<std::chrono::seconds>(per_run * (plan.size() - results.size())));
+        } else {
+            auto per_run = scenario.warmup + scenario.wrk.duration + std::chrono::seconds(3);
+            eta = format_eta(std::chrono::duration_cast<std::chrono::seconds>(per_run * plan.size()));
+        }
+        fmt::print("[{}/{}] {} c={} rep {}/{} (ETA {}) ... ", planned.id, plan.size(), server.label,
+                   planned.connections, planned.repetition, scenario.repetitions, eta);
+        std::fflush(stdout);
+        RunResult result = execute_run(context, planned);
+        if (result.status == RunStatus::ok)
+            fmt::print("{:.0f} req/s, p99 {:.1f} ms\n", result.wrk.requests_per_second(), result.wrk.latency_at(99));
+        else
+            fmt::print("{}: {}\n", to_string(result.status), result.reason);
+        results.push_back(std::move(result));
+        // Rewritten after every run: a crash or Ctrl-C loses nothing finished.
+        write_runs_csv(dir / "runs.csv", results);
+        write_latency_csv(dir / "latency.csv", results);
+        write_workers_csv(dir / "workers.csv", results);
+    }
+
+    finish_meta(meta, results, interrupted.load(), std::chrono::system_clock::now());
+    write_json(dir / "meta.json", meta);
+
+    if (const std::optional<std::string> failure = write_summary(dir)) {
+        fmt::print(stderr, "prefork-bench: no summary: {}\nresults: {}\n", *failure, dir.string());
+        return 1;
+    }
+    fmt::print("\n{}\nresults: {}\n", pb::read_whole_file(dir / "summary.md").value_or(""), dir.string());
+
+    bool all_ok = results.size() == plan.size() &&
+                  std::all_of(results.begin(), results.end(), [](const RunResult& r) { return r.status == RunStatus::ok; });
+    return all_ok ? 0 : 1;
+}
+
+} // namespace pb::harness
