@@ -17,4 +17,5 @@
     X(bytes_in, "bytes received")                                              \
     X(bytes_out, "bytes sent")                                                 \
     X(accept_errors, "failed accepts: EMFILE, ENFILE, ENOBUFS, ... (backed off)") \
-    X(respawns, "times this slot's process was replaced")
+    X(respawns, "times this slot's process was replaced")                      \
+    /* a new counter goes above this line: one line, ending in a backslash */
