@@ -1,17 +1,49 @@
 #include "measure/stats_csv.hpp"
 
+#include <algorithm>
 #include <filesystem>
+#include <map>
 #include <fstream>
 #include <gtest/gtest.h>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace pb::harness {
 namespace {
 
-constexpr const char* header =
-    "worker,pid,connections,requests,responses_2xx,responses_4xx,responses_5xx,"
-    "parse_errors,timeouts,bytes_in,bytes_out,accept_errors,respawns";
+// The server's columns, from the one list: worker, pid, then every counter.
+std::vector<std::string> server_columns() {
+    std::vector<std::string> columns{"worker", "pid"};
+#define PB_COUNTER_NAME(name, meaning) columns.push_back(#name);
+    PB_WORKER_COUNTERS(PB_COUNTER_NAME)
+#undef PB_COUNTER_NAME
+    return columns;
+}
+
+std::string joined(const std::vector<std::string>& fields) {
+    std::string line;
+    for (const std::string& field : fields) line += (line.empty() ? "" : ",") + field;
+    return line;
+}
+
+// A row with worker, pid and each counter distinct (10, 20, 30, ... in list
+// order), so that a column read into the wrong field shows; `changed`
+// replaces fields by column name. Written in the order of `columns`.
+std::string row_text(const std::vector<std::string>& columns, int worker, int pid,
+                     const std::map<std::string, std::string>& changed = {}) {
+    const std::vector<std::string> known = server_columns();
+    std::vector<std::string> fields;
+    for (const std::string& column : columns) {
+        const auto position = std::find(known.begin(), known.end(), column) - known.begin(); // counters from 2
+        std::string value = column == "worker" ? std::to_string(worker)
+                            : column == "pid"  ? std::to_string(pid)
+                                               : std::to_string(10 * (position - 1));
+        if (auto change = changed.find(column); change != changed.end()) value = change->second;
+        fields.push_back(value);
+    }
+    return joined(fields);
+}
 
 class StatsCsvTest : public ::testing::Test {
 protected:
@@ -51,48 +83,51 @@ void expect_row(const WorkerRow& actual, const WorkerRow& expected) {
 #undef PB_EXPECT_COUNTER
 }
 
-// "WORKER,PID,10,20,18,1,1,2,3,1000,2000,4,5" in the header's order: no two
-// counters alike, so a column read into the wrong field shows.
+// What row_text writes, as the reader should give it back.
 WorkerRow distinct_counters(int worker, int pid) {
-    return {.worker = worker, .pid = pid, .connections = 10, .requests = 20, .responses_2xx = 18,
-            .responses_4xx = 1, .responses_5xx = 1, .parse_errors = 2, .timeouts = 3, .bytes_in = 1000,
-            .bytes_out = 2000, .accept_errors = 4, .respawns = 5};
+    WorkerRow row{.worker = worker, .pid = pid};
+    std::uint64_t value = 0;
+#define PB_DISTINCT_COUNTER(name, meaning) row.name = (value += 10);
+    PB_WORKER_COUNTERS(PB_DISTINCT_COUNTER)
+#undef PB_DISTINCT_COUNTER
+    return row;
 }
 
 TEST_F(StatsCsvTest, ReadsTheServersFormat) {
-    const auto rows = read_stats_csv(write(std::string(header) + "\n"
-                                           "0,101,10,20,18,1,1,2,3,1000,2000,4,5\n"
-                                           "1,102,11,21,21,0,0,0,0,1001,2001,0,0\n"));
+    const std::vector<std::string> columns = server_columns();
+    const auto rows = read_stats_csv(write(joined(columns) + "\n" + row_text(columns, 0, 101) + "\n" +
+                                           row_text(columns, 1, 102) + "\n"));
     ASSERT_EQ(rows.size(), 2u);
     expect_row(rows[0], distinct_counters(0, 101));
-    expect_row(rows[1], {.worker = 1, .pid = 102, .connections = 11, .requests = 21, .responses_2xx = 21,
-                         .bytes_in = 1001, .bytes_out = 2001});
+    expect_row(rows[1], distinct_counters(1, 102));
 }
 
 TEST_F(StatsCsvTest, ColumnsInAnotherOrder) {
-    const auto rows = read_stats_csv(write(
-        "respawns,accept_errors,bytes_out,bytes_in,timeouts,parse_errors,responses_5xx,responses_4xx,"
-        "responses_2xx,requests,connections,pid,worker\n"
-        "5,4,2000,1000,3,2,1,1,18,20,10,101,7\n"));
+    std::vector<std::string> columns = server_columns();
+    std::reverse(columns.begin(), columns.end());
+    const auto rows = read_stats_csv(write(joined(columns) + "\n" + row_text(columns, 7, 101) + "\n"));
     ASSERT_EQ(rows.size(), 1u);
     expect_row(rows[0], distinct_counters(7, 101));
 }
 
 TEST_F(StatsCsvTest, ExtraColumnIsIgnored) {
-    const auto rows = read_stats_csv(write(std::string("cpu_ns,") + header + ",note\r\n"
-                                           "999,0,101,10,20,18,1,1,2,3,1000,2000,4,5,hello\r\n\n"));
+    std::vector<std::string> columns = server_columns();
+    columns.insert(columns.begin(), "cpu_ns");
+    columns.push_back("note");
+    const auto rows = read_stats_csv(
+        write(joined(columns) + "\r\n" + row_text(columns, 0, 101, {{"cpu_ns", "999"}, {"note", "hello"}}) + "\r\n\n"));
     ASSERT_EQ(rows.size(), 1u);
     expect_row(rows[0], distinct_counters(0, 101));
 }
 
 TEST_F(StatsCsvTest, HeaderOnlyIsNoWorkers) {
-    EXPECT_TRUE(read_stats_csv(write(std::string(header) + "\n")).empty());
+    EXPECT_TRUE(read_stats_csv(write(joined(server_columns()) + "\n")).empty());
 }
 
 TEST_F(StatsCsvTest, BadNumberNamesFileLineAndColumn) {
-    const std::string message = error_for(std::string(header) + "\n"
-                                          "0,101,10,20,18,1,1,2,3,1000,2000,4,5\n"
-                                          "1,102,11,x21,21,0,0,0,0,1001,2001,0,0\n");
+    const std::vector<std::string> columns = server_columns();
+    const std::string message = error_for(joined(columns) + "\n" + row_text(columns, 0, 101) + "\n" +
+                                          row_text(columns, 1, 102, {{"requests", "x21"}}) + "\n");
     EXPECT_NE(message.find("stats_csv_BadNumberNamesFileLineAndColumn.csv"), std::string::npos) << message;
     EXPECT_NE(message.find("line 3"), std::string::npos) << message;
     EXPECT_NE(message.find("'requests'"), std::string::npos) << message;
@@ -100,16 +135,20 @@ TEST_F(StatsCsvTest, BadNumberNamesFileLineAndColumn) {
 }
 
 TEST_F(StatsCsvTest, NegativeOrEmptyValueIsAnError) {
-    EXPECT_NE(error_for(std::string(header) + "\n0,101,-1,20,18,1,1,2,3,1000,2000,4,5\n").find("'connections'"),
+    const std::vector<std::string> columns = server_columns();
+    const std::string last = columns.back();
+    EXPECT_NE(error_for(joined(columns) + "\n" + row_text(columns, 0, 101, {{"connections", "-1"}}) + "\n")
+                  .find("'connections'"),
               std::string::npos);
-    EXPECT_NE(error_for(std::string(header) + "\n0,101,10,20,18,1,1,2,3,1000,2000,4,\n").find("'respawns'"),
+    EXPECT_NE(error_for(joined(columns) + "\n" + row_text(columns, 0, 101, {{last, ""}}) + "\n").find("'" + last + "'"),
               std::string::npos);
 }
 
 TEST_F(StatsCsvTest, WrongFieldCountNamesTheLine) {
-    const std::string message = error_for(std::string(header) + "\n0,101,10\n");
+    const std::string message = error_for(joined(server_columns()) + "\n0,101,10\n");
     EXPECT_NE(message.find("line 2"), std::string::npos) << message;
-    EXPECT_NE(message.find("expected 13 fields"), std::string::npos) << message;
+    EXPECT_NE(message.find("expected " + std::to_string(server_columns().size()) + " fields"), std::string::npos)
+        << message;
 }
 
 TEST_F(StatsCsvTest, MissingColumnIsNamed) {

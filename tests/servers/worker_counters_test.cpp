@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <string_view>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
@@ -50,29 +51,37 @@ TEST(WorkerCounters, CountResponseByClass) {
 
 WorkerCounters numbered(int slot) {
     // Distinct values per column and slot, so a swapped column shows.
-    const auto base = static_cast<std::uint64_t>(slot) * 100;
+    std::uint64_t value = static_cast<std::uint64_t>(slot) * 100;
     WorkerCounters c;
     c.pid = 1000 + slot;
-    c.connections = base + 1;
-    c.requests = base + 2;
-    c.responses_2xx = base + 3;
-    c.responses_4xx = base + 4;
-    c.responses_5xx = base + 5;
-    c.parse_errors = base + 6;
-    c.timeouts = base + 7;
-    c.bytes_in = base + 8 + 10'000'000'000ull; // beyond 32 bits
-    c.bytes_out = base + 9;
-    c.accept_errors = base + 10;
-    c.respawns = base + 11;
+#define PB_NUMBER_COUNTER(name, meaning) c.name = ++value;
+    PB_WORKER_COUNTERS(PB_NUMBER_COUNTER)
+#undef PB_NUMBER_COUNTER
+    c.bytes_in = c.bytes_in + 10'000'000'000ull; // beyond 32 bits
     return c;
 }
 
 std::string row(int slot, const WorkerCounters& c) {
     std::string line = std::to_string(slot) + ',' + std::to_string(c.pid);
-    for (std::uint64_t value : {c.connections, c.requests, c.responses_2xx, c.responses_4xx, c.responses_5xx,
-                                c.parse_errors, c.timeouts, c.bytes_in, c.bytes_out, c.accept_errors, c.respawns})
-        line += ',' + std::to_string(value);
+#define PB_ROW_VALUE(name, meaning) line += ',' + std::to_string(c.name.get());
+    PB_WORKER_COUNTERS(PB_ROW_VALUE)
+#undef PB_ROW_VALUE
     return line;
+}
+
+// The columns every committed results directory's raw stats files have, in
+// their order; a counter added to the list comes after them.
+constexpr std::string_view historical_header =
+    "worker,pid,connections,requests,responses_2xx,responses_4xx,responses_5xx,"
+    "parse_errors,timeouts,bytes_in,bytes_out,accept_errors,respawns";
+
+TEST(StatsCsvHeader, WorkerPidThenEveryCounterOfTheList) {
+    std::string expected = "worker,pid";
+#define PB_HEADER_NAME(name, meaning) expected += "," #name;
+    PB_WORKER_COUNTERS(PB_HEADER_NAME)
+#undef PB_HEADER_NAME
+    EXPECT_EQ(pb::stats_csv_header(), expected);
+    EXPECT_EQ(pb::stats_csv_header().substr(0, historical_header.size()), historical_header);
 }
 
 TEST(WriteStatsCsv, HeaderThenOneRowPerSlot) {
@@ -83,7 +92,7 @@ TEST(WriteStatsCsv, HeaderThenOneRowPerSlot) {
 
     const auto lines = read_lines(path);
     ASSERT_EQ(lines.size(), 4u);
-    EXPECT_EQ(lines[0], pb::stats_csv_header());
+    EXPECT_EQ(lines[0], pb::stats_csv_header()); // its columns: StatsCsvHeader
     for (int slot = 0; slot < 3; ++slot) EXPECT_EQ(lines[slot + 1], row(slot, workers[slot]));
 }
 
