@@ -64,6 +64,12 @@ Fd open_output(const std::filesystem::path& path) {
 
 void write_message(const char* text) { (void)!write(STDERR_FILENO, text, strlen(text)); }
 
+// dup2 onto `target`; a descriptor already there only loses close-on-exec.
+bool move_to(int fd, int target) {
+    if (fd == target) return fcntl(fd, F_SETFD, 0) == 0;
+    return dup2(fd, target) == target;
+}
+
 // In the child: async-signal-safe calls only. A failure is reported on the
 // stderr it has and ends the child with status 127.
 [[noreturn]] void exec_child(const ExecImage& image, int in, int out, int err) {
@@ -79,16 +85,24 @@ void write_message(const char* text) { (void)!write(STDERR_FILENO, text, strlen(
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
-    if (dup2(in, STDIN_FILENO) < 0) _exit(127);
-    if (out >= 0) dup2(out, STDOUT_FILENO);
-    if (err >= 0) dup2(err, STDERR_FILENO);
-    if (image.cpus.apply_to_current_process() != 0) {
-        write_message("child process: sched_setaffinity failed\n");
+    if (!move_to(in, STDIN_FILENO) || (out >= 0 && !move_to(out, STDOUT_FILENO)) ||
+        (err >= 0 && !move_to(err, STDERR_FILENO))) {
+        write_message("child process: dup2 of stdin, stdout or stderr failed\n");
+        _exit(127);
+    }
+    if (const int error = image.cpus.apply_to_current_process(); error != 0) {
+        // strerror is not async-signal-safe; the errno's name is enough.
+        write_message(error == EINVAL ? "child process: sched_setaffinity: EINVAL (no such CPU)\n"
+                                      : "child process: sched_setaffinity failed\n");
         _exit(127);
     }
     execve(image.argv[0], image.argv.data(), image.envp.data());
-    write_message("child process: execve failed: ");
-    write_message(strerror(errno));
+    // strerror of a known errno reads glibc's static table: safe in practice.
+    const char* reason = strerror(errno);
+    write_message("child process: execve ");
+    write_message(image.argv[0]);
+    write_message(": ");
+    write_message(reason);
     write_message("\n");
     _exit(127);
 }
@@ -107,6 +121,8 @@ ChildProcess::ChildProcess(const ChildSpec& spec) {
         if (pipe2(fds, O_CLOEXEC) != 0) throw_system_error("pipe2", spec.argv[0] + " stdout");
         pipe_read.reset(fds[0]);
         out.reset(fds[1]);
+        // Before fork: nothing may throw once the child exists.
+        if (fcntl(pipe_read.get(), F_SETFL, O_NONBLOCK) != 0) throw_system_error("fcntl O_NONBLOCK", spec.argv[0] + " stdout");
     } else {
         out = open_output(spec.stdout_file);
     }
@@ -122,8 +138,6 @@ ChildProcess::ChildProcess(const ChildSpec& spec) {
     if (pid_ == 0) exec_child(image, in.get(), out.get(), err.get());
     setpgid(pid_, pid_); // also from the parent, so the group exists before we signal it
     stdout_pipe_ = std::move(pipe_read);
-    if (stdout_pipe_ && fcntl(stdout_pipe_.get(), F_SETFL, O_NONBLOCK) != 0)
-        throw_system_error("fcntl O_NONBLOCK", spec.argv[0] + " stdout");
 }
 
 ChildProcess::~ChildProcess() {

@@ -17,7 +17,8 @@ sigset_t signal_set(Signals signals);
 // "SIGTERM SIGINT": for messages.
 std::string signal_names(Signals signals);
 
-// sigprocmask(SIG_BLOCK / SIG_UNBLOCK, ...); throws naming the signals.
+// pthread_sigmask(SIG_BLOCK / SIG_UNBLOCK, ...) on the calling thread;
+// throws naming the signals.
 void block_signals(Signals signals);
 void unblock_signals(Signals signals);
 

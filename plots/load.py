@@ -197,12 +197,22 @@ def load_runs(path) -> Results:
     )
 
 
+def _has_a_run(runs_csv: Path) -> bool:
+    """runs.csv exists and holds a row below its header."""
+    try:
+        with open(runs_csv, encoding="utf-8") as lines:
+            return next(lines, None) is not None and any(line.strip() for line in lines)
+    except OSError:
+        return False
+
+
 def latest_results(root="results", scenario=None, host=None) -> Path:
     """The newest <root>/<host>/<stamp>-<scenario> directory, by the stamp in its name.
 
     The stamp, not the modification time, orders them: a checkout or a copy
-    resets mtimes but not names. Directories without runs.csv (a run still
-    going, or killed before writing) are passed over.
+    resets mtimes but not names. Directories without a run in runs.csv (a
+    scenario still at its first run, or stopped before one finished) are
+    passed over.
     """
     root = Path(root)
     hosts = [root / host] if host is not None else sorted(p for p in root.glob("*") if p.is_dir())
@@ -212,7 +222,7 @@ def latest_results(root="results", scenario=None, host=None) -> Path:
             continue
         for candidate in host_dir.iterdir():
             match = STAMP_PATTERN.match(candidate.name)
-            if not match or not (candidate / "runs.csv").is_file():
+            if not match or not _has_a_run(candidate / "runs.csv"):
                 continue
             if scenario is not None and match.group(2) != scenario:
                 continue

@@ -20,7 +20,6 @@ from __future__ import annotations
 import zlib
 
 import pandas as pd
-from matplotlib.patches import Patch
 
 from .load import PEER, peer_servers
 
@@ -58,6 +57,14 @@ PEER_OTHERS = tuple(dict.fromkeys(PEERS.values())) + ("#bbbbbb",)
 PEER_HATCH = "..."
 PEER_LINE = (0, (5, 2))  # dashed
 PEER_BAND = "0.93"
+def _patch(**kwargs):
+    """A legend patch. matplotlib is imported here, not above, so that tables
+    and the summary (which import this module) need only pandas."""
+    from matplotlib.patches import Patch
+
+    return Patch(**kwargs)
+
+
 PEER_MARK = " (peer)"
 
 
@@ -136,18 +143,18 @@ class Looks:
         servers = list(servers)
         return [s for s in servers if not self.is_peer(s)] + [s for s in servers if self.is_peer(s)]
 
-    def legend_patch(self, server: str) -> Patch:
+    def legend_patch(self, server: str):
         """A server's legend entry for bars; a peer's is hatched like its bars."""
         if not self.is_peer(server):
-            return Patch(color=self.color(server), alpha=0.6, label=server)
+            return _patch(color=self.color(server), alpha=0.6, label=server)
         color = self.color(server)
-        return Patch(facecolor=color, edgecolor=color, alpha=0.6, hatch=PEER_HATCH, label=self.label(server))
+        return _patch(facecolor=color, edgecolor=color, alpha=0.6, hatch=PEER_HATCH, label=self.label(server))
 
     def legend_handles(self, servers) -> list:
         """Legend entries that say how peers are drawn, when any of servers is one."""
         if not any(self.is_peer(s) for s in servers):
             return []
-        return [Patch(facecolor="white", edgecolor="0.4", hatch=PEER_HATCH, label="peer (well-known server, not ours)")]
+        return [_patch(facecolor="white", edgecolor="0.4", hatch=PEER_HATCH, label="peer (well-known server, not ours)")]
 
     def band(self, ax, positions, servers, step: float = 1.0) -> None:
         """A grey band behind the peers' bars at positions, labelled at its top.

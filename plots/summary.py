@@ -193,6 +193,10 @@ def write_atomically(file: Path, text: str) -> None:
     """Written to a temporary file beside the target, then renamed over it."""
     handle, temporary = tempfile.mkstemp(dir=file.parent, prefix=f".{file.name}.", suffix=".tmp")
     try:
+        # mkstemp makes it 0600; the results' other files are 0666 less the umask.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.fchmod(handle, 0o666 & ~umask)
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
             out.write(text)
         os.replace(temporary, file)

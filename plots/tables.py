@@ -37,7 +37,7 @@ def little_bound(connections, delay_ms, work_ms) -> float | None:
     """At most N / W requests per second finish when each waits W.
 
     Without a wait the handler is CPU bound and the law gives no useful
-    ceiling, so none is claimed (as in harness/metrics.cpp).
+    ceiling, so none is claimed (as in harness/results/metrics.cpp).
     """
     if delay_ms is None or not delay_ms > 0:
         return None

@@ -28,7 +28,7 @@ bool vanished(int error) { return error == ENOENT || error == ESRCH; }
 // The whole of a /proc file; empty when its process or thread is gone.
 std::optional<std::string> read_proc(const std::string& path) {
     std::optional<std::string> text = read_whole_file(path);
-    if (!text && !vanished(errno)) throw_system_error("read", path);
+    if (!text && !vanished(errno)) throw_system_error("open or read", path);
     return text;
 }
 

@@ -38,7 +38,13 @@ std::optional<std::string> write_summary(const std::filesystem::path& results_di
     std::filesystem::create_directories(log.parent_path(), ignored);
     ChildSpec spec;
     spec.argv = *command;
-    spec.env = {{"PYTHONPATH", PREFORK_BENCH_SOURCE_DIR}, {"MPLBACKEND", "Agg"}};
+    // This source tree's plots first (and only it: PYTHONSAFEPATH keeps the
+    // current directory, maybe another checkout, off sys.path); the user's
+    // PYTHONPATH after it, where pandas may live.
+    const char* user_path = std::getenv("PYTHONPATH");
+    std::string path = PREFORK_BENCH_SOURCE_DIR;
+    if (user_path != nullptr && *user_path != '\0') path += std::string(":") + user_path;
+    spec.env = {{"PYTHONPATH", path}, {"PYTHONSAFEPATH", "1"}, {"MPLBACKEND", "Agg"}};
     spec.stdout_file = log;
     spec.stderr_file = log;
     try {

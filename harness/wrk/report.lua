@@ -1,5 +1,5 @@
 -- wrk script for prefork-bench: after the run, write wrk's own summary as
--- JSON to the file named by PREFORK_BENCH_REPORT (harness/wrk_report.cpp
+-- JSON to the file named by PREFORK_BENCH_REPORT (harness/measure/wrk_report.cpp
 -- reads it). Only done() is defined: a request() or response() function would
 -- make wrk call into Lua for every request and slow it down. Nothing is
 -- printed, so wrk's standard output stays exactly as without the script.

@@ -116,7 +116,7 @@ def make_results_tree(root, names):
     for relative in names:
         d = root / relative
         d.mkdir(parents=True)
-        (d / "runs.csv").write_text("run_id\n")
+        (d / "runs.csv").write_text("run_id\n1\n")
 
 
 def test_latest_results_orders_by_the_stamp_in_the_name(tmp_path):
@@ -127,6 +127,8 @@ def test_latest_results_orders_by_the_stamp_in_the_name(tmp_path):
         "box/20261201T000000Z-seed",
     ])
     (tmp_path / "vm/20270101T000000Z-seed").mkdir()  # no runs.csv: a run still going
+    (tmp_path / "vm/20270102T000000Z-seed").mkdir()
+    (tmp_path / "vm/20270102T000000Z-seed/runs.csv").write_text("run_id\n")  # header only: stopped before a run
     assert latest_results(tmp_path) == tmp_path / "box/20261201T000000Z-seed"
     assert latest_results(tmp_path, host="vm") == tmp_path / "vm/20261123T123320Z-seed-nodelay"
     assert latest_results(tmp_path, scenario="seed", host="vm") == tmp_path / "vm/20261123T123017Z-seed"

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -296,6 +298,17 @@ def test_write_summary_replaces_both_files_and_leaves_no_temporary(tmp_path):
     assert (path / "summary.md").read_text(encoding="utf-8") == summary.summary_markdown(results)
     assert (path / "summary.csv").read_text(encoding="utf-8") == summary.summary_csv(results)
     assert sorted(p.name for p in path.iterdir()) == ["meta.json", "runs.csv", "summary.csv", "summary.md"]
+
+
+def test_summary_files_are_readable_like_the_other_results_files(tmp_path):
+    path = results_dir(tmp_path, THREE_SERVERS)
+    umask = os.umask(0o022)
+    try:
+        summary.write_summary(load_runs(path))
+    finally:
+        os.umask(umask)
+    for name in ("summary.md", "summary.csv"):
+        assert stat.S_IMODE((path / name).stat().st_mode) == 0o644, name
 
 
 def test_a_failed_write_keeps_the_old_file(tmp_path, monkeypatch):
