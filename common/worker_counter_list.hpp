@@ -18,4 +18,5 @@
     X(bytes_out, "bytes sent")                                                 \
     X(accept_errors, "failed accepts: EMFILE, ENFILE, ENOBUFS, ... (backed off)") \
     X(respawns, "times this slot's process was replaced")                      \
+    X(allocations, "heap allocations (operator new) by this worker's threads")   \
     /* a new counter goes above this line: one line, ending in a backslash */

@@ -13,6 +13,7 @@
 #include "http/http_session.hpp"
 #include "http/response.hpp"
 #include "common/signals.hpp"
+#include "stats/allocation_count.hpp"
 #include "common/socket.hpp"
 #include "common/system_error.hpp"
 
@@ -95,6 +96,7 @@ private:
 
 int Worker::run(const std::function<void()>& ready) {
     counters_.pid = getpid();
+    count_allocations_in(&counters_.allocations);
     std::signal(SIGPIPE, SIG_IGN);
     take_stop_signals();
     ready();

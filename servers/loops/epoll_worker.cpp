@@ -16,6 +16,7 @@
 #include "loops/epoll_loop.hpp"
 #include "loops/timer_fd.hpp"
 #include "common/signals.hpp"
+#include "stats/allocation_count.hpp"
 #include "common/socket.hpp"
 #include "common/system_error.hpp"
 
@@ -37,6 +38,7 @@ void Worker::unwatch(int fd) {
 
 void Worker::setup() {
     counters_.pid = getpid();
+    count_allocations_in(&counters_.allocations);
     epoll_.reset(epoll_create1(EPOLL_CLOEXEC));
     if (!epoll_) throw_system_error("epoll_create1", "EPOLL_CLOEXEC");
 

@@ -15,6 +15,7 @@
 
 #include "common/socket.hpp"
 #include "common/system_error.hpp"
+#include "stats/allocation_count.hpp"
 #include "threadpool/worker_state.hpp"
 
 namespace pb::threadpool {
@@ -160,6 +161,7 @@ void Server::wait_for_signal() {
 // SIGUSR1: the counters so far. The slots are Counters, safe to read while
 // the other threads write them. A failure is reported; serving goes on.
 void Server::write_snapshot() const {
+    const UncountedAllocations not_serving; // runs on an io thread
     if (options_.stats_path.empty()) return;
     try {
         write_stats_csv(options_.stats_path, counters_);

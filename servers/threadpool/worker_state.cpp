@@ -1,5 +1,7 @@
 #include "threadpool/worker_state.hpp"
 
+#include "stats/allocation_count.hpp"
+
 namespace pb::threadpool {
 namespace {
 
@@ -11,7 +13,10 @@ thread_local DateCache date_cache;
 
 } // namespace
 
-void bind_worker_slot(WorkerCounters& slot) { bound_slot = &slot; }
+void bind_worker_slot(WorkerCounters& slot) {
+    bound_slot = &slot;
+    count_allocations_in(&slot.allocations);
+}
 
 WorkerCounters& worker_counters() { return bound_slot ? *bound_slot : unbound_slot; }
 

@@ -1,0 +1,60 @@
+// The request path allocates nothing, in every model: after a warm-up, 10,000
+// keep-alive requests leave each worker's `allocations` counter (a counting
+// operator new in every server binary) where it was. Connections, buffers
+// and timers may be set up on first use; requests may not allocate.
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "http_client.hpp"
+#include "server_test.hpp"
+
+namespace itest {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr int connections = 8;
+constexpr int warmup_rounds = 100;
+constexpr int measured_rounds = 1250; // 8 x 1,250 = 10,000 requests
+
+// One request on every connection, then every response.
+void round_trip(std::vector<HttpClient>& clients) {
+    for (HttpClient& client : clients) ASSERT_TRUE(client.send(simple_get)) << client.error();
+    for (HttpClient& client : clients) {
+        const ReadResult result = client.read_response(false, 5000ms);
+        ASSERT_EQ(result.status(), 200) << result;
+    }
+}
+
+class AllocationFree : public ServerTest {
+protected:
+    void expect_none(const std::string& delay) {
+        TempPath stats("itest-stats");
+        ASSERT_NO_FATAL_FAILURE(start({"--delay", delay, "--stats", stats.str()}, GetParam().concurrent_workers));
+        std::vector<HttpClient> clients;
+        for (int i = 0; i < connections; ++i) {
+            clients.emplace_back(port());
+            ASSERT_TRUE(clients.back().connected()) << clients.back().error();
+        }
+        for (int round = 0; round < warmup_rounds; ++round) ASSERT_NO_FATAL_FAILURE(round_trip(clients));
+        const std::optional<StatsFile> before = counters_now(stats);
+        ASSERT_TRUE(before) << "no stats after SIGUSR1";
+        for (int round = 0; round < measured_rounds; ++round) ASSERT_NO_FATAL_FAILURE(round_trip(clients));
+        const std::optional<StatsFile> after = counters_now(stats);
+        ASSERT_TRUE(after) << "no stats after SIGUSR1";
+        EXPECT_GE(after->sum("requests") - before->sum("requests"), std::uint64_t{connections * measured_rounds});
+        EXPECT_EQ(after->sum("allocations"), before->sum("allocations"))
+            << "allocations over " << connections * measured_rounds << " requests with --delay " << delay;
+    }
+};
+
+TEST_P(AllocationFree, TenThousandRequestsWithoutAWait) { expect_none("0"); }
+
+TEST_P(AllocationFree, TenThousandRequestsThroughTheWait) { expect_none("1ms"); }
+
+INSTANTIATE_TEST_SUITE_P(Servers, AllocationFree, testing::ValuesIn(all_configs()), config_name);
+
+} // namespace
+} // namespace itest
