@@ -149,15 +149,19 @@ bool Worker::read_more(int fd, Clock::time_point deadline, bool idle) {
 void Worker::serve(int fd) {
     session_->reset();
     auto started = Clock::now();
+    // No byte yet since accept: the header timeout runs from accept, and at
+    // its end the connection closes without a reply (nginx's way).
+    bool silent = config_.header_timeout > std::chrono::nanoseconds::zero();
     for (;;) {
         std::optional<Reply> reply = session_->next_reply(config_.handler, counters_);
         if (!reply) {
             bool idle = !session_->mid_request();
-            if (idle) started = Clock::now();
-            auto timeout = idle ? config_.idle_timeout : config_.header_timeout;
+            if (idle && !silent) started = Clock::now();
+            auto timeout = silent ? config_.header_timeout : idle ? config_.idle_timeout : config_.header_timeout;
             auto deadline = timeout > std::chrono::nanoseconds::zero() ? started + timeout : Clock::time_point::max();
             if (!read_more(fd, deadline, idle)) break;
             if (idle) started = Clock::now(); // the header clock starts at a request's first bytes
+            silent = false;
             continue;
         }
         if (reply->waits) sleep_through(config_.handler.delay);

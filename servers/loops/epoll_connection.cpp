@@ -38,6 +38,7 @@ Worker::ReadResult Worker::read_some(Connection& c) {
         ssize_t n = recv(c.fd.get(), space.data(), space.size(), 0);
         if (n > 0) {
             counters_.bytes_in += static_cast<std::uint64_t>(n);
+            c.silent = false;
             if (!c.lingering) c.session.received(static_cast<std::size_t>(n));
             // A short read drained the socket for now, unless the peer shut
             // its side: then read on to the 0 that marks the end, since no

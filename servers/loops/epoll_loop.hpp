@@ -45,6 +45,7 @@ struct Connection : DelayLink {
     Status sending = Status::ok;   // the status of the response in `out`, counted once it is sent
     bool lingering = false;        // last response sent, write side shut, reading until EOF
     bool close_after_write = false;
+    bool silent = true;            // no byte yet since accept: the header timeout runs from accept
     CoarseClock::time_point since; // accepted, request started, response sent or linger began
     std::size_t index = 0;         // position in Worker::open_
 

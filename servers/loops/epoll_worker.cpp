@@ -142,6 +142,7 @@ Connection& Worker::open_connection(int fd) {
     c.session.reset();
     c.out_size = c.out_sent = 0;
     c.read_blocked = c.peer_eof = c.peer_shut = c.lingering = c.close_after_write = false;
+    c.silent = true;
     c.since = coarse_now();
     c.index = open_.size();
     open_.push_back(&c);
@@ -207,6 +208,13 @@ void Worker::sweep() {
             if (config_.header_timeout > std::chrono::nanoseconds::zero() && age > config_.header_timeout) {
                 ++counters_.timeouts;
                 send_reply(c, reject(Status::request_timeout));
+            }
+        } else if (c.silent && config_.header_timeout > std::chrono::nanoseconds::zero()) {
+            // A connection that never sent a byte has no request to answer:
+            // closed at the header timeout from accept, as nginx does.
+            if (age > config_.header_timeout) {
+                ++counters_.timeouts;
+                close(c);
             }
         } else if (config_.idle_timeout > std::chrono::nanoseconds::zero() && age > config_.idle_timeout) {
             ++counters_.timeouts;

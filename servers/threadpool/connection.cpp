@@ -94,6 +94,11 @@ void Connection::wait_for_request() {
         // trickles a byte at a time must not keep the connection forever.
         if (!head_started_) set_deadline(config_.header_timeout);
         head_started_ = true;
+    } else if (silent_ && config_.header_timeout > std::chrono::nanoseconds::zero()) {
+        // Nothing sent since accept: at the header timeout, closed silently
+        // (on_timeout), as nginx does; set once, from accept.
+        if (!head_started_) set_deadline(config_.header_timeout);
+        head_started_ = true;
     } else {
         set_deadline(config_.idle_timeout);
     }
@@ -135,6 +140,10 @@ void Connection::on_read(const error_code& error, std::size_t bytes) {
     // A reset: the client is gone, so the waiting reply is dropped unwritten.
     if (error) return close();
     worker_counters().bytes_in += bytes;
+    if (silent_ && bytes > 0) {
+        silent_ = false;
+        head_started_ = false; // the header clock starts again at the first byte
+    }
     if (into_lookahead_) lookahead_end_ = bytes; // it was empty when the read began
     else session_.received(bytes);
     if (busy_) return read(); // pipelined: served after the current reply

@@ -81,6 +81,7 @@ private:
     bool into_lookahead_ = false; // ... and it reads into lookahead_, not the session
     bool busy_ = false;        // reply_ is being waited for or written
     bool head_started_ = false; // the header timeout runs for the buffered partial head
+    bool silent_ = true;        // no byte yet since accept: the header timeout runs from accept
     bool timer_armed_ = false;
     bool peer_eof_ = false;    // the client shut its side: answer what it sent, then close
     bool lingering_ = false;   // last reply sent, our side shut, reading until the client closes

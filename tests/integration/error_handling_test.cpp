@@ -124,6 +124,10 @@ TEST_P(ErrorHandling, HeaderTimeoutStartsAtTheRequestsFirstByte) {
                                    "--stats", stats.str()}));
     HttpClient client(port());
     ASSERT_TRUE(client.connected()) << client.error();
+    // A first request: from now on the connection is an idle keep-alive one
+    // (before any byte, the header timeout runs from accept: see below).
+    ASSERT_TRUE(client.send(simple_get)) << client.error();
+    ASSERT_EQ(client.read_response().status(), 200);
     std::this_thread::sleep_for(800ms); // idle, longer than the header timeout: the case itself
     const std::string_view first_piece = "GET / HTTP/1.1\r\nHost: loc";
     ASSERT_TRUE(client.send(first_piece)) << client.error();
@@ -154,6 +158,27 @@ TEST_P(ErrorHandling, HeaderTimeoutClosesSlowClient) {
     auto elapsed = Clock::now() - begin;
     EXPECT_GE(elapsed, 250ms) << "closed before the header timeout";
     expect_serves(port(), "new connection after the header timeout");
+    expect_same_health(before);
+}
+
+// A connection that never sends a byte is held for the header timeout from
+// accept, not the idle timeout, and closed without a reply (nginx's way).
+TEST_P(ErrorHandling, SilentConnectionClosedAtTheHeaderTimeout) {
+    TempPath stats("itest-stats");
+    ASSERT_NO_FATAL_FAILURE(start({"--delay", "10ms", "--header-timeout", "300ms", "--idle-timeout", "30s",
+                                   "--stats", stats.str()}));
+    Health before = health();
+    HttpClient client(port());
+    ASSERT_TRUE(client.connected()) << client.error();
+    const auto begin = Clock::now();
+    EXPECT_EQ(client.wait_closed(10'000ms), CloseOutcome::closed)
+        << "a silent connection must be closed, and with no bytes (no 408: there is no request)";
+    const auto elapsed = Clock::now() - begin;
+    EXPECT_GE(elapsed, 250ms) << "closed before the header timeout";
+    EXPECT_LT(elapsed, 10'000ms) << "held for the idle timeout instead";
+    EXPECT_TRUE(wait_for_counters(stats, [](const StatsFile& f) { return f.sum("timeouts") >= 1; }))
+        << "the close is counted as a timeout";
+    expect_serves(port(), "new connection after the silent one");
     expect_same_health(before);
 }
 
