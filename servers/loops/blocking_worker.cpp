@@ -13,6 +13,7 @@
 #include "http/http_session.hpp"
 #include "http/response.hpp"
 #include "common/signals.hpp"
+#include "stats/accept_error_log.hpp"
 #include "stats/allocation_count.hpp"
 #include "common/socket.hpp"
 #include "common/system_error.hpp"
@@ -90,6 +91,7 @@ private:
     const BlockingWorkerConfig& config_;
     WorkerCounters& counters_;
     std::unique_ptr<HttpSession> session_;
+    AcceptErrorLog accept_log_{"worker"};
     DateCache date_;
     char out_[max_response_size];
 };
@@ -97,6 +99,7 @@ private:
 int Worker::run(const std::function<void()>& ready) {
     counters_.pid = getpid();
     count_allocations_in(&counters_.allocations);
+    accept_log_ = AcceptErrorLog("worker " + std::to_string(getpid()));
     std::signal(SIGPIPE, SIG_IGN);
     take_stop_signals();
     ready();
@@ -118,6 +121,7 @@ int Worker::accept_one() {
     if (fd >= 0) return fd;
     if (error == EMFILE || error == ENFILE || error == ENOBUFS || error == ENOMEM) {
         ++counters_.accept_errors;
+        accept_log_.note(error);
         std::this_thread::sleep_for(milliseconds(100)); // back off instead of spinning
     }
     return -1; // EAGAIN (SO_RCVTIMEO), EINTR, ECONNABORTED: try again

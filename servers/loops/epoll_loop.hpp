@@ -17,6 +17,7 @@
 #include "loops/coarse_clock.hpp"
 #include "loops/delay_queue.hpp"
 #include "loops/epoll_worker.hpp"
+#include "stats/accept_error_log.hpp"
 
 namespace pb::epoll {
 
@@ -101,6 +102,7 @@ private:
     bool holding_gate_ = false;
     bool stopping_ = false;
     Clock::time_point accept_paused_until_{};
+    AcceptErrorLog accept_log_{"worker"};
     Clock::time_point drain_deadline_{};
 };
 

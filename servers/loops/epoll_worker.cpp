@@ -39,6 +39,7 @@ void Worker::unwatch(int fd) {
 void Worker::setup() {
     counters_.pid = getpid();
     count_allocations_in(&counters_.allocations);
+    accept_log_ = AcceptErrorLog("worker " + std::to_string(getpid()));
     epoll_.reset(epoll_create1(EPOLL_CLOEXEC));
     if (!epoll_) throw_system_error("epoll_create1", "EPOLL_CLOEXEC");
 
@@ -168,6 +169,7 @@ void Worker::accept_all() {
             // EMFILE, ENFILE, ENOBUFS, ENOMEM: the pending connection stays
             // queued; accepting again at once would spin on the same error.
             ++counters_.accept_errors;
+            accept_log_.note(errno);
             accept_paused_until_ = Clock::now() + accept_backoff;
             set_accepting(false);
             return;

@@ -139,6 +139,7 @@ void Server::on_accept_error(const error_code& error) {
     // Out of descriptors or memory: the listener stays readable, so retrying
     // at once would spin. Existing connections will free some.
     ++worker_counters().accept_errors;
+    accept_log_.note(error.value());
     accept_backoff_.expires_after(accept_backoff);
     accept_backoff_.async_wait([this](const error_code& wait_error) {
         if (!wait_error && !stopping_) accept();

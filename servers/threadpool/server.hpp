@@ -14,6 +14,7 @@
 
 #include "threadpool/connection.hpp"
 #include "cli/command_line.hpp"
+#include "stats/accept_error_log.hpp"
 #include "stats/worker_counters.hpp"
 #include "threadpool/registry.hpp"
 
@@ -53,6 +54,7 @@ private:
     asio::strand<asio::io_context::executor_type> strand_;
     tcp::acceptor acceptor_;
     asio::steady_timer accept_backoff_;
+    AcceptErrorLog accept_log_{"threadpool"}; // on the acceptor's strand only
     asio::steady_timer drain_timer_;
     asio::signal_set signals_;
     Endpoint endpoint_;      // the listen address with the real port
