@@ -80,6 +80,11 @@ std::uint16_t local_port(int fd) {
     return ntohs(reinterpret_cast<sockaddr_in*>(&address)->sin_port);
 }
 
+bool enable_no_delay(int fd) {
+    const int one = 1;
+    return setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) == 0;
+}
+
 Endpoint bound_endpoint(const Endpoint& asked, int fd) {
     Endpoint bound = asked;
     bound.port = local_port(fd);

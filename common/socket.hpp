@@ -39,6 +39,12 @@ Endpoint bound_endpoint(const Endpoint& asked, int fd);
 
 void set_nonblocking(int fd, bool on);
 
+// TCP_NODELAY on an accepted connection: responses are single small writes,
+// and Nagle would hold back the next one of a pipelined batch until the
+// previous was acknowledged. False if the kernel refused (the connection
+// still works, only slower: not worth failing it for).
+bool enable_no_delay(int fd);
+
 // 127.0.0.1:port as the socket calls take it.
 sockaddr_in loopback_address(std::uint16_t port);
 

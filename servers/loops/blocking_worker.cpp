@@ -118,7 +118,10 @@ int Worker::accept_one() {
     int fd = accept4(config_.listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
     int error = errno;
     config_.accept_mutex->unlock();
-    if (fd >= 0) return fd;
+    if (fd >= 0) {
+        enable_no_delay(fd); // as in every model
+        return fd;
+    }
     if (error == EMFILE || error == ENFILE || error == ENOBUFS || error == ENOMEM) {
         ++counters_.accept_errors;
         accept_log_.note(error);

@@ -174,10 +174,7 @@ void Worker::accept_all() {
             set_accepting(false);
             return;
         }
-        // Responses are single small writes; Nagle would hold back the next
-        // one of a pipelined batch until the previous was acknowledged.
-        int one = 1;
-        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        enable_no_delay(fd);
         ++counters_.connections;
         Connection& c = open_connection(fd);
         // Edge-triggered: each readiness change is reported once, and we read

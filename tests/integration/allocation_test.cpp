@@ -30,6 +30,16 @@ void round_trip(std::vector<HttpClient>& clients) {
 
 class AllocationFree : public ServerTest {
 protected:
+    // The first snapshot that has counted at least `requests` responses.
+    std::optional<StatsFile> counted(const TempPath& stats, int requests) {
+        std::optional<StatsFile> last;
+        const bool done = wait_for_counters(stats, [&](const StatsFile& file) {
+            last = file;
+            return file.sum("requests") >= static_cast<std::uint64_t>(requests);
+        });
+        return done ? last : std::nullopt;
+    }
+
     void expect_none(const std::string& delay) {
         TempPath stats("itest-stats");
         ASSERT_NO_FATAL_FAILURE(start({"--delay", delay, "--stats", stats.str()}, GetParam().concurrent_workers));
@@ -39,12 +49,14 @@ protected:
             ASSERT_TRUE(clients.back().connected()) << clients.back().error();
         }
         for (int round = 0; round < warmup_rounds; ++round) ASSERT_NO_FATAL_FAILURE(round_trip(clients));
-        const std::optional<StatsFile> before = counters_now(stats);
-        ASSERT_TRUE(before) << "no stats after SIGUSR1";
+        // A response is counted just after it is sent, so the client may read
+        // it first: snapshot until every response sent so far is counted.
+        const std::optional<StatsFile> before = counted(stats, connections * warmup_rounds);
+        ASSERT_TRUE(before) << "the warm-up's responses were never all counted";
         for (int round = 0; round < measured_rounds; ++round) ASSERT_NO_FATAL_FAILURE(round_trip(clients));
-        const std::optional<StatsFile> after = counters_now(stats);
-        ASSERT_TRUE(after) << "no stats after SIGUSR1";
-        EXPECT_GE(after->sum("requests") - before->sum("requests"), std::uint64_t{connections * measured_rounds});
+        const std::optional<StatsFile> after = counted(stats, connections * (warmup_rounds + measured_rounds));
+        ASSERT_TRUE(after) << "the measured responses were never all counted";
+        EXPECT_EQ(after->sum("requests") - before->sum("requests"), std::uint64_t{connections * measured_rounds});
         EXPECT_EQ(after->sum("allocations"), before->sum("allocations"))
             << "allocations over " << connections * measured_rounds << " requests with --delay " << delay;
     }
