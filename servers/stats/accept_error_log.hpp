@@ -5,7 +5,6 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
-#include <string_view>
 
 namespace pb {
 
@@ -14,13 +13,10 @@ public:
     explicit AcceptErrorLog(std::string who) : who_(std::move(who)) {}
 
     // One failed accept with this errno; prints the count of all since the
-    // last line when a second has passed since it (the first at once).
+    // last line when a second has passed since it (the first at once):
+    // "worker 1234: accept failed: EMFILE (Too many open files)", then
+    // "worker 1234: accept failed 12 times in the last 1.0 s, last EMFILE (...)".
     void note(int error);
-
-    // The line note() prints: "worker 1234: accept failed: EMFILE (Too many
-    // open files)" the first time, then "worker 1234: accept failed 12 times
-    // in the last 1.0 s, last EMFILE (Too many open files)".
-    static std::string line(std::string_view who, std::uint64_t count, std::chrono::nanoseconds over, int error);
 
 private:
     std::string who_;

@@ -29,6 +29,11 @@ class OutOfDescriptors : public ServerTest {};
 TEST_P(OutOfDescriptors, FailedAcceptsAreCountedAndLoggedAtMostOnceASecond) {
     if (access(prlimit, X_OK) != 0) GTEST_SKIP() << prlimit << " is not installed (util-linux)";
     const ServerConfig& config = GetParam();
+#ifdef PREFORK_BENCH_SANITIZE
+    // UBSan's vptr check reads /proc/self/maps; with no descriptor left it
+    // reports the Boost error categories asio compares as invalid objects.
+    if (config.name == "threadpool") GTEST_SKIP() << "UBSan's vptr check needs a free descriptor";
+#endif
     for (const std::string& arg : config.model_args)
         if (arg == "blocking")
             GTEST_SKIP() << "one connection per process: the rest wait in the listen queue, never an EMFILE";
