@@ -1,15 +1,12 @@
-// Micro-benchmarks of the per-request path shared by every server. Global
-// operator new/delete are replaced below with counting versions so that each
-// benchmark reports allocs_per_iter: the path is meant to allocate nothing.
+// Micro-benchmarks of the per-request path shared by every server. They link
+// the servers' counting operator new (servers/stats/counting_new.cpp), so
+// each benchmark reports allocs_per_iter: the path is meant to allocate nothing.
 #include <benchmark/benchmark.h>
 
-#include <atomic>
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
 #include <cstring>
 #include <memory>
-#include <new>
 #include <optional>
 #include <span>
 #include <string_view>
@@ -19,45 +16,7 @@
 #include "http/http_parser.hpp"
 #include "http/http_session.hpp"
 #include "http/response.hpp"
-
-namespace {
-
-std::atomic<std::uint64_t> allocations{0};
-
-void* counted_alloc(std::size_t size, std::size_t alignment) {
-    allocations.fetch_add(1, std::memory_order_relaxed);
-    if (size == 0) size = 1;
-    void* p = alignment > alignof(std::max_align_t)
-                  ? std::aligned_alloc(alignment, (size + alignment - 1) / alignment * alignment)
-                  : std::malloc(size);
-    if (p == nullptr) throw std::bad_alloc();
-    return p;
-}
-
-} // namespace
-
-void* operator new(std::size_t size) { return counted_alloc(size, 0); }
-void* operator new[](std::size_t size) { return counted_alloc(size, 0); }
-void* operator new(std::size_t size, std::align_val_t a) { return counted_alloc(size, static_cast<std::size_t>(a)); }
-void* operator new[](std::size_t size, std::align_val_t a) { return counted_alloc(size, static_cast<std::size_t>(a)); }
-void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
-    try {
-        return counted_alloc(size, 0);
-    } catch (...) {
-        return nullptr;
-    }
-}
-void* operator new[](std::size_t size, const std::nothrow_t& tag) noexcept { return operator new(size, tag); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
+#include "stats/allocation_count.hpp"
 
 namespace {
 
@@ -67,21 +26,22 @@ constexpr std::string_view wrk_request =
     "Accept: text/plain,text/html;q=0.9,application/xhtml+xml;q=0.9,application/xml;q=0.8,*/*;q=0.7\r\n"
     "Connection: keep-alive\r\n\r\n";
 
-// Counts allocations between construction and report(), i.e. around the
-// timed loop only.
+// Counts this thread's allocations between construction and report(), i.e.
+// around the timed loop only.
 class AllocationCounter {
 public:
-    explicit AllocationCounter(benchmark::State& state)
-        : state_(state), start_(allocations.load(std::memory_order_relaxed)) {}
+    explicit AllocationCounter(benchmark::State& state) : state_(state) { pb::count_allocations_in(&count_); }
+    ~AllocationCounter() { pb::count_allocations_in(nullptr); }
+    AllocationCounter(const AllocationCounter&) = delete;
+    AllocationCounter& operator=(const AllocationCounter&) = delete;
     void report() {
-        const auto count = allocations.load(std::memory_order_relaxed) - start_;
         state_.counters["allocs_per_iter"] =
-            benchmark::Counter(static_cast<double>(count), benchmark::Counter::kAvgIterations);
+            benchmark::Counter(static_cast<double>(count_.get()), benchmark::Counter::kAvgIterations);
     }
 
 private:
     benchmark::State& state_;
-    std::uint64_t start_;
+    pb::Counter count_;
 };
 
 pb::HandlerConfig no_delay() {

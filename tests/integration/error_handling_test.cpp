@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstddef>
 #include <string>
+#include <vector>
 #include <string_view>
 #include <thread>
 
@@ -165,13 +166,15 @@ TEST_P(ErrorHandling, HeaderTimeoutClosesSlowClient) {
 // accept, not the idle timeout, and closed without a reply (nginx's way).
 TEST_P(ErrorHandling, SilentConnectionClosedAtTheHeaderTimeout) {
     TempPath stats("itest-stats");
-    ASSERT_NO_FATAL_FAILURE(start({"--delay", "10ms", "--header-timeout", "300ms", "--idle-timeout", "30s",
-                                   "--stats", stats.str()}));
-    Health before = health();
-    HttpClient client(port());
-    ASSERT_TRUE(client.connected()) << client.error();
+    const std::vector<std::string> timeouts = {"--header-timeout", "300ms", "--idle-timeout", "30s"};
+    std::vector<std::string> flags = {"--delay", "10ms", "--stats", stats.str()};
+    flags.insert(flags.end(), timeouts.begin(), timeouts.end());
+    ASSERT_NO_FATAL_FAILURE(start(flags));
+    const Health before = health();
     const auto begin = Clock::now();
-    EXPECT_EQ(client.wait_closed(10'000ms), CloseOutcome::closed)
+    HttpClient silent(port()); // never sends a byte
+    ASSERT_TRUE(silent.connected()) << silent.error();
+    EXPECT_EQ(silent.wait_closed(10'000ms), CloseOutcome::closed)
         << "a silent connection must be closed, and with no bytes (no 408: there is no request)";
     const auto elapsed = Clock::now() - begin;
     EXPECT_GE(elapsed, 250ms) << "closed before the header timeout";
