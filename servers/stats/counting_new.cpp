@@ -1,7 +1,8 @@
 // The global operator new and delete of the server binaries: malloc and free,
 // plus one to the calling thread's allocation counter (allocation_count.hpp).
-// Linked into the servers only (an object library), never into a library, so
-// that tests and benchmarks keep their own.
+// An object library, linked into the server binaries, the micro-benchmarks
+// and server_tests (which checks it), never into a library.
+#include <cstdint>
 #include <cstdlib>
 #include <new>
 
@@ -12,6 +13,7 @@ namespace {
 void* allocate(std::size_t size, std::size_t alignment) {
     if (pb::Counter* counter = pb::allocation_counter()) ++*counter;
     if (size == 0) size = 1;
+    if (size > SIZE_MAX - alignment) throw std::bad_alloc(); // the rounding below would wrap
     void* memory = alignment > alignof(std::max_align_t)
                        ? std::aligned_alloc(alignment, (size + alignment - 1) / alignment * alignment)
                        : std::malloc(size);

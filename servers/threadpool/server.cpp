@@ -150,6 +150,7 @@ void Server::wait_for_signal() {
     signals_.async_wait([this](const error_code& error, int signo) {
         if (error) return;
         if (signo == SIGUSR1) {
+            const UncountedAllocations not_serving; // the snapshot and the re-armed wait
             write_snapshot();
             return wait_for_signal();
         }
@@ -162,7 +163,6 @@ void Server::wait_for_signal() {
 // SIGUSR1: the counters so far. The slots are Counters, safe to read while
 // the other threads write them. A failure is reported; serving goes on.
 void Server::write_snapshot() const {
-    const UncountedAllocations not_serving; // runs on an io thread
     if (options_.stats_path.empty()) return;
     try {
         write_stats_csv(options_.stats_path, counters_);

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <charconv>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -19,6 +18,8 @@
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
+
+#include "common/numbers.hpp"
 
 namespace itest {
 namespace {
@@ -42,13 +43,6 @@ bool is_running_server(pid_t pid) {
 
 [[noreturn]] void fail(const std::string& what) {
     throw std::runtime_error(what + ": " + std::strerror(errno));
-}
-
-std::optional<long> to_number(std::string_view text) {
-    long value = 0;
-    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec != std::errc() || ptr != text.data() + text.size() || text.empty()) return std::nullopt;
-    return value;
 }
 
 } // namespace
@@ -86,7 +80,7 @@ std::vector<pid_t> children_of(pid_t parent, bool with_zombies) {
     DIR* dir = opendir("/proc");
     if (!dir) return children;
     while (dirent* entry = readdir(dir)) {
-        auto pid = to_number(entry->d_name);
+        auto pid = pb::parse_number<long>(entry->d_name);
         if (!pid) continue;
         auto stat = read_proc_stat(static_cast<pid_t>(*pid));
         if (!stat || stat->ppid != parent) continue;
