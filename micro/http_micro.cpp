@@ -129,7 +129,9 @@ BENCHMARK(BM_ParseAndFormat);
 // As a server sees it: the bytes arrive in the session's buffer, the session
 // parses and answers, the reply is formatted.
 void BM_SessionRoundTrip(benchmark::State& state) {
-    const auto session = std::make_unique<pb::HttpSession>(); // 16 KiB, allocated before counting
+    const auto buffer = std::make_unique<char[]>(pb::HttpSession::buffer_size); // allocated before counting
+    const auto session = std::make_unique<pb::HttpSession>();
+    session->attach({buffer.get(), pb::HttpSession::buffer_size});
     Responder responder;
     pb::WorkerCounters counters;
     AllocationCounter allocs(state);

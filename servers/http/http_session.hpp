@@ -1,8 +1,10 @@
 #pragma once
 // The protocol side of one connection, shared by every concurrency model:
-// bytes in, replies out, in order. It owns the input buffer, keeps the
-// pipelined remainder, discards request bodies and turns parse failures
-// into error replies. The model owns the socket, the waiting and the writes.
+// bytes in, replies out, in order. It parses the input buffer it is given,
+// keeps the pipelined remainder, discards request bodies and turns parse
+// failures into error replies. The model owns the socket, the waiting, the
+// writes and the buffer (attach/detach: a pooled one only while bytes are
+// buffered, see buffer_pool.hpp).
 #include <cstddef>
 #include <optional>
 #include <span>
@@ -15,6 +17,14 @@ namespace pb {
 class HttpSession {
 public:
     static constexpr std::size_t buffer_size = 2 * max_head_size;
+
+    // The buffer to parse in (buffer_size bytes); reading needs one.
+    void attach(std::span<char> buffer) { buffer_ = buffer.data(); }
+    // Gives the buffer back; only when holds_bytes() is false.
+    void detach() { buffer_ = nullptr; begin_ = end_ = 0; }
+    bool attached() const { return buffer_ != nullptr; }
+    // Received bytes not consumed yet: the buffer must stay.
+    bool holds_bytes() const { return end_ > begin_; }
 
     // Where the next read may go; empty while the buffer is full. It may move
     // buffered bytes, as may reset(): call neither while a read is in flight.
@@ -39,7 +49,7 @@ private:
     std::size_t begin_ = 0;  // first unconsumed byte
     std::size_t end_ = 0;    // one past the last received byte
     std::uint64_t discard_ = 0; // body bytes still to skip
-    char buffer_[buffer_size];
+    char* buffer_ = nullptr;
 };
 
 } // namespace pb

@@ -11,6 +11,8 @@
 
 #include "http/date_cache.hpp"
 #include "http/http_session.hpp"
+#include "http/io_buffers.hpp"
+#include "http/reply_batch.hpp"
 #include "http/response.hpp"
 #include "common/signals.hpp"
 #include "stats/accept_error_log.hpp"
@@ -78,7 +80,10 @@ Wait wait_readable(int fd, Clock::time_point deadline, bool stop_matters) {
 class Worker {
 public:
     Worker(const BlockingWorkerConfig& config, WorkerCounters& counters)
-        : config_(config), counters_(counters), session_(std::make_unique<HttpSession>()) {}
+        : config_(config), counters_(counters), io_(new IoBuffers) {
+        // One connection at a time: the worker's one block, never pooled.
+        session_.attach(io_->input_span());
+    }
 
     int run(const std::function<void()>& ready);
 
@@ -90,10 +95,10 @@ private:
 
     const BlockingWorkerConfig& config_;
     WorkerCounters& counters_;
-    std::unique_ptr<HttpSession> session_;
+    std::unique_ptr<IoBuffers> io_; // default-initialised: the buffers are not zeroed
+    HttpSession session_;
     AcceptErrorLog accept_log_{"worker"};
     DateCache date_;
-    char out_[max_response_size];
 };
 
 int Worker::run(const std::function<void()>& ready) {
@@ -139,44 +144,48 @@ bool Worker::read_more(int fd, Clock::time_point deadline, bool idle) {
     if (wait == Wait::timed_out) {
         ++counters_.timeouts;
         if (!idle) {
-            Reply reply = reject(Status::request_timeout);
-            std::size_t size = format_response(reply, date_.now(), out_);
-            if (send_all(fd, out_, size, counters_)) counters_.count_response(reply.status);
+            ReplyBatch& batch = io_->batch;
+            batch.clear();
+            batch.replies[batch.count++] = reject(Status::request_timeout);
+            std::size_t size = format_batch(batch, date_.now(), io_->output_span());
+            if (send_all(fd, io_->output, size, counters_)) count_sent(batch, counters_);
         }
         return false;
     }
-    std::span<char> space = session_->free_space();
+    std::span<char> space = session_.free_space();
     ssize_t n = recv(fd, space.data(), space.size(), 0);
     if (n <= 0) return n < 0 && errno == EINTR;
-    session_->received(static_cast<std::size_t>(n));
+    session_.received(static_cast<std::size_t>(n));
     counters_.bytes_in += static_cast<std::uint64_t>(n);
     return true;
 }
 
 void Worker::serve(int fd) {
-    session_->reset();
+    session_.reset();
     auto started = Clock::now();
     // No byte yet since accept: the header timeout runs from accept, and at
     // its end the connection closes without a reply (nginx's way).
     bool silent = config_.header_timeout > std::chrono::nanoseconds::zero();
+    ReplyBatch& batch = io_->batch;
     for (;;) {
-        std::optional<Reply> reply = session_->next_reply(config_.handler, counters_);
-        if (!reply) {
-            bool idle = !session_->mid_request();
+        batch.clear();
+        if (collect_replies(session_, config_.handler, counters_, batch) == 0) {
+            bool idle = !session_.mid_request();
             if (idle && !silent) started = Clock::now();
             auto timeout = silent ? config_.header_timeout : idle ? config_.idle_timeout : config_.header_timeout;
             auto deadline = timeout > std::chrono::nanoseconds::zero() ? started + timeout : Clock::time_point::max();
             if (!read_more(fd, deadline, idle)) break;
             if (idle) started = Clock::now(); // the header clock starts at a request's first bytes
-            silent = false;
+            if (session_.holds_bytes()) silent = false; // not after a wait cut short by a signal
             continue;
         }
-        if (reply->waits) sleep_through(config_.handler.delay);
-        if (stop_requested) reply->keep_alive = false;
-        std::size_t size = format_response(*reply, date_.now(), out_);
-        if (!send_all(fd, out_, size, counters_)) break;
-        counters_.count_response(reply->status); // only what reached the socket counts
-        if (!reply->keep_alive) return linger_close(fd);
+        // A pipelined batch waits once and leaves in one write, as in every model.
+        if (batch.waits()) sleep_through(config_.handler.delay);
+        if (stop_requested) close_after(batch);
+        std::size_t size = format_batch(batch, date_.now(), io_->output_span());
+        if (!send_all(fd, io_->output, size, counters_)) break;
+        count_sent(batch, counters_); // only what reached the socket counts
+        if (batch.closes()) return linger_close(fd);
         started = Clock::now();
     }
     close(fd);

@@ -1,5 +1,6 @@
 // One connection of the epoll worker: reading, replying (at once or after
-// the delay), flushing, lingering and closing.
+// the delay, a pipelined batch in one write), flushing, lingering, closing,
+// and taking and giving back its pooled buffers.
 #include <cerrno>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -29,6 +30,7 @@ void Worker::on_connection_event(Connection& c, std::uint32_t events) {
 
 Worker::ReadResult Worker::read_some(Connection& c) {
     for (;;) {
+        if (!c.lingering && !take_buffers(c)) return ReadResult::failed;
         std::span<char> space = c.lingering ? std::span<char>(linger_sink_) : c.session.free_space();
         if (space.empty()) {
             c.read_blocked = true;
@@ -55,48 +57,75 @@ Worker::ReadResult Worker::read_some(Connection& c) {
     }
 }
 
-// Serves buffered requests in order until one has to wait, a write stalls or
-// the buffer holds no complete request.
+bool Worker::take_buffers(Connection& c) {
+    if (c.io != nullptr) return true;
+    c.io = pool_.take();
+    if (c.io == nullptr) return false; // out of memory: this client goes, the worker stays
+    c.session.attach(c.io->input_span());
+    return true;
+}
+
+// An idle connection keeps no buffer: nothing half-read, nothing unsent.
+void Worker::release_if_idle(Connection& c) {
+    if (c.io == nullptr || c.in_flight() || c.session.holds_bytes()) return;
+    c.session.detach();
+    pool_.give(c.io);
+    c.io = nullptr;
+    c.read_blocked = false;
+}
+
+// Serves buffered requests in order, a batch at a time, until a batch has to
+// wait, a write stalls or the buffer holds no complete request.
 void Worker::advance(Connection& c) {
     while (!c.in_flight() && !c.lingering) {
         if (c.read_blocked) {
             c.read_blocked = false;
             if (read_some(c) == ReadResult::failed) return close(c);
         }
-        std::optional<Reply> reply = c.session.next_reply(config_.handler, counters_);
-        if (!reply && c.read_blocked) continue; // a discarded body freed the buffer: read the rest
-        if (!reply) {
+        if (c.io == nullptr || collect_replies(c.session, config_.handler, counters_, c.io->batch) == 0) {
+            if (c.read_blocked) continue; // a discarded body freed the buffer: read the rest
             // A client that shut its side after its last request has been
             // answered; an idle one that closed is simply gone.
-            if (c.peer_eof) close(c);
-            return;
+            if (c.peer_eof) return close(c);
+            return release_if_idle(c);
         }
-        if (stopping_) reply->keep_alive = false;
-        if (reply->waits) {
-            c.pending = *reply;
+        if (stopping_) close_after(c.io->batch);
+        if (c.io->batch.waits()) {
+            // Every reply of the batch was parsed now: one deadline for all.
             bool was_empty = delays_.empty();
             delays_.push(c, Clock::now() + config_.handler.delay);
             if (was_empty) arm_timer(delay_timer_.get(), c.deadline);
             return;
         }
-        if (!send_reply(c, *reply)) return;
+        if (!send_batch(c)) return;
     }
 }
 
-bool Worker::send_reply(Connection& c, const Reply& reply) {
-    c.out_size = format_response(reply, date_.now(), c.out);
+bool Worker::send_batch(Connection& c) {
+    c.out_size = static_cast<std::uint32_t>(format_batch(c.io->batch, date_.now(), c.io->output_span()));
     c.out_sent = 0;
-    c.close_after_write = !reply.keep_alive;
-    c.sending = reply.status;
+    c.close_after_write = c.io->batch.closes();
     return flush(c);
 }
 
-// Writes the rest of c.out. True when the connection is ready for its next
+// A reply of the worker's own (a 408), never while a batch is in flight.
+bool Worker::send_alone(Connection& c, const Reply& reply) {
+    if (!take_buffers(c)) {
+        close(c);
+        return false;
+    }
+    c.io->batch.clear();
+    c.io->batch.replies[0] = reply;
+    c.io->batch.count = 1;
+    return send_batch(c);
+}
+
+// Writes the rest of the batch's output. True when the connection is ready for its next
 // request; false when the write stalled (EPOLLOUT resumes it) or the
 // connection was closed or started to close.
 bool Worker::flush(Connection& c) {
     while (c.writing()) {
-        ssize_t n = send(c.fd.get(), c.out + c.out_sent, c.out_size - c.out_sent, MSG_NOSIGNAL);
+        ssize_t n = send(c.fd.get(), c.io->output + c.out_sent, c.out_size - c.out_sent, MSG_NOSIGNAL);
         if (n > 0) {
             c.out_sent += static_cast<std::size_t>(n);
             counters_.bytes_out += static_cast<std::uint64_t>(n);
@@ -107,7 +136,8 @@ bool Worker::flush(Connection& c) {
             return false;
         }
     }
-    counters_.count_response(c.sending); // only responses that reached the socket count
+    count_sent(c.io->batch, counters_); // only responses that reached the socket count
+    c.io->batch.clear();
     c.out_size = c.out_sent = 0;
     c.since = coarse_now();
     if (c.close_after_write) {
@@ -124,7 +154,8 @@ void Worker::start_linger(Connection& c) {
     if (c.peer_eof) return close(c);
     shutdown(c.fd.get(), SHUT_WR);
     c.lingering = true;
-    c.session.reset();
+    c.session.reset(); // what is still buffered goes unanswered
+    release_if_idle(c);
     c.since = coarse_now();
     if (read_some(c) == ReadResult::failed || c.peer_eof) close(c);
 }

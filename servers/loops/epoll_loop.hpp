@@ -12,7 +12,9 @@
 
 #include "common/fd.hpp"
 #include "http/date_cache.hpp"
+#include "http/buffer_pool.hpp"
 #include "http/http_session.hpp"
+#include "http/io_buffers.hpp"
 #include "http/response.hpp"
 #include "loops/coarse_clock.hpp"
 #include "loops/delay_queue.hpp"
@@ -33,17 +35,17 @@ constexpr milliseconds linger_timeout{1000};
 constexpr milliseconds accept_backoff{100};
 constexpr int max_events = 256;
 
+// An idle keep-alive connection is this struct and nothing else (about
+// 120 bytes): its buffers come from the worker's pool while it is busy.
 struct Connection : DelayLink {
     Fd fd;
     HttpSession session;
-    Reply pending;                 // the reply waiting in the delay queue
-    char out[max_response_size];
-    std::size_t out_size = 0;      // bytes of `out` to send
-    std::size_t out_sent = 0;
+    IoBuffers* io = nullptr;       // input, the reply batch and its output; null while idle
+    std::uint32_t out_size = 0;    // bytes of io->output to send
+    std::uint32_t out_sent = 0;
     bool read_blocked = false;     // stopped reading because the buffer was full
     bool peer_eof = false;         // the client shut its side: answer what it sent, then close
     bool peer_shut = false;        // EPOLLRDHUP seen: read until recv returns 0 to find the end
-    Status sending = Status::ok;   // the status of the response in `out`, counted once it is sent
     bool lingering = false;        // last response sent, write side shut, reading until EOF
     bool close_after_write = false;
     bool silent = true;            // no byte yet since accept: the header timeout runs from accept
@@ -80,8 +82,11 @@ private:
     void accept_all();
     void on_connection_event(Connection& c, std::uint32_t events);
     ReadResult read_some(Connection& c);
+    bool take_buffers(Connection& c);
+    void release_if_idle(Connection& c);
     void advance(Connection& c);
-    bool send_reply(Connection& c, const Reply& reply);
+    bool send_batch(Connection& c);
+    bool send_alone(Connection& c, const Reply& reply);
     bool flush(Connection& c);
     void start_linger(Connection& c);
 
@@ -94,6 +99,7 @@ private:
     WorkerCounters& counters_;
     Fd epoll_, signals_, delay_timer_, sweep_timer_;
     DelayQueue delays_;
+    BufferPool pool_;
     DateCache date_;
     std::vector<Connection*> open_;
     std::vector<std::unique_ptr<Connection>> free_;

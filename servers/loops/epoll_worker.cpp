@@ -141,6 +141,7 @@ Connection& Worker::open_connection(int fd) {
     Connection& c = *slot.release();
     c.fd.reset(fd);
     c.session.reset();
+    c.io = nullptr;
     c.out_size = c.out_sent = 0;
     c.read_blocked = c.peer_eof = c.peer_shut = c.lingering = c.close_after_write = false;
     c.silent = true;
@@ -152,6 +153,12 @@ Connection& Worker::open_connection(int fd) {
 
 void Worker::close(Connection& c) {
     delays_.remove(c);
+    if (c.io != nullptr) {
+        c.session.reset();
+        c.session.detach();
+        pool_.give(c.io);
+        c.io = nullptr;
+    }
     c.fd.reset(); // also leaves the epoll set
     Connection* last = open_.back();
     open_[c.index] = last;
@@ -188,7 +195,7 @@ void Worker::fire_delays() {
     const auto now = Clock::now();
     while (DelayLink* link = delays_.pop_due(now)) {
         auto& c = static_cast<Connection&>(*link);
-        if (send_reply(c, c.pending)) advance(c);
+        if (send_batch(c)) advance(c);
     }
     if (!delays_.empty()) arm_timer(delay_timer_.get(), delays_.front()->deadline);
 }
@@ -196,6 +203,7 @@ void Worker::fire_delays() {
 // Idle, header and linger timeouts, checked a few times a second: per
 // connection timers would cost a system call per request.
 void Worker::sweep() {
+    pool_.trim(); // buffers no connection needed since the last sweep
     const auto now = coarse_now();
     for (std::size_t i = open_.size(); i-- > 0;) {
         Connection& c = *open_[i];
@@ -206,7 +214,7 @@ void Worker::sweep() {
         } else if (c.session.mid_request()) {
             if (config_.header_timeout > std::chrono::nanoseconds::zero() && age > config_.header_timeout) {
                 ++counters_.timeouts;
-                send_reply(c, reject(Status::request_timeout));
+                send_alone(c, reject(Status::request_timeout));
             }
         } else if (c.silent && config_.header_timeout > std::chrono::nanoseconds::zero()) {
             // A connection that never sent a byte has no request to answer:
@@ -235,7 +243,7 @@ void Worker::begin_drain() {
     }
     for (std::size_t i = open_.size(); i-- > 0;) {
         Connection& c = *open_[i];
-        if (c.waiting()) c.pending.keep_alive = false;
+        if (c.waiting()) close_after(c.io->batch);
         else if (c.writing()) c.close_after_write = true;
         else if (!c.lingering) close(c);
     }

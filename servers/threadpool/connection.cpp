@@ -28,7 +28,12 @@ Connection::Connection(tcp::socket socket, const ConnectionConfig& config,
     : config_(config), registry_(registry), socket_(std::move(socket)),
       delay_(socket_.get_executor()), deadline_timer_(socket_.get_executor()) {}
 
-Connection::~Connection() { registry_.remove(*this); }
+// Every operation has completed by now (each held a reference), so nothing
+// writes into the buffers any more.
+Connection::~Connection() {
+    if (io_ != nullptr) config_.pool->give(io_);
+    registry_.remove(*this);
+}
 
 void Connection::start() {
     // The caller runs on the acceptor's strand; from here on everything runs
@@ -43,28 +48,21 @@ void Connection::stop() {
         asio::post(socket_.get_executor(), [self = std::move(self)] { self->begin_stop(); });
 }
 
-// Answers the next buffered request, or waits for one. Only called while no
-// reply is in progress, which keeps pipelined replies in order, and never
-// while a read into the session is outstanding.
+// Answers the buffered requests, a batch at a time, or waits for more.
+// Only called while no batch is in progress, which keeps pipelined replies
+// in order. A read may be outstanding: parsing never moves buffered bytes.
 void Connection::serve() {
     if (stopping_) return close();
-    std::optional<Reply> reply;
-    // A skipped body can swallow all that was fed: feed again while the
-    // lookahead still holds bytes and the session takes them.
-    for (;;) {
-        bool fed = feed();
-        reply = session_.next_reply(config_.handler, worker_counters());
-        if (reply || lookahead_begin_ == lookahead_end_ || !fed) break;
-    }
-    if (!reply) {
+    if (io_ == nullptr ||
+        collect_replies(session_, config_.handler, worker_counters(), io_->batch) == 0) {
         if (peer_eof_) return close(); // everything the client sent is answered
         return wait_for_request();
     }
-    reply_ = *reply;
     busy_ = true;
     head_started_ = false;
-    deadline_ = clock::time_point::max(); // no idle or header timeout while we work
-    if (reply_.waits && config_.handler.delay.count() > 0) {
+    deadline_ = park_at_ = clock::time_point::max(); // no timeout and no parking while we work
+    if (io_->batch.waits() && config_.handler.delay.count() > 0) {
+        // Every reply of the batch was parsed now: one wait for all of them.
         delay_.expires_after(config_.handler.delay);
         delay_.async_wait([self = shared_from_this()](const error_code& error) {
             self->on_delay(error);
@@ -75,16 +73,11 @@ void Connection::serve() {
     send();
 }
 
-// Moves what the lookahead holds into the session, as far as it has room.
-bool Connection::feed() {
-    if (lookahead_begin_ == lookahead_end_) return false;
-    auto space = session_.free_space();
-    std::size_t bytes = std::min(space.size(), lookahead_end_ - lookahead_begin_);
-    if (bytes == 0) return false;
-    std::memcpy(space.data(), lookahead_.data() + lookahead_begin_, bytes);
-    session_.received(bytes);
-    lookahead_begin_ += bytes;
-    if (lookahead_begin_ == lookahead_end_) lookahead_begin_ = lookahead_end_ = 0;
+bool Connection::take_buffers() {
+    if (io_ != nullptr) return true;
+    io_ = config_.pool->take();
+    if (io_ == nullptr) return false;
+    session_.attach(io_->input_span());
     return true;
 }
 
@@ -100,24 +93,17 @@ void Connection::wait_for_request() {
         if (!head_started_) set_deadline(config_.header_timeout);
         head_started_ = true;
     } else {
+        park_at_ = clock::now() + park_after;
         set_deadline(config_.idle_timeout);
     }
-    if (session_.free_space().empty()) return close(); // cannot happen: the session rejects first
     read();
 }
 
 void Connection::read() {
-    if (reading_ || closed_ || peer_eof_) return;
-    std::span<char> space;
-    into_lookahead_ = busy_ && !lingering_;
-    if (into_lookahead_) {
-        // One lookahead's worth is enough; more waits in the kernel.
-        if (lookahead_end_ > 0) return;
-        space = lookahead_;
-    } else {
-        // Full of pipelined requests: reading resumes once replies consume them.
-        space = session_.free_space();
-    }
+    if (reading_ || parked_ || closed_ || peer_eof_) return;
+    if (!take_buffers()) return close(); // out of memory: this client goes
+    // Full of pipelined requests: reading resumes once replies consume them.
+    std::span<char> space = session_.free_space();
     if (space.empty()) return;
     reading_ = true;
     socket_.async_read_some(asio::buffer(space.data(), space.size()),
@@ -129,6 +115,11 @@ void Connection::read() {
 void Connection::on_read(const error_code& error, std::size_t bytes) {
     reading_ = false;
     if (closed_) return;
+    if (parking_) {
+        parking_ = false;
+        if (error == asio::error::operation_aborted) return park();
+        // The read completed before the cancel reached it: serve it.
+    }
     if (lingering_) return on_linger_read(error, bytes);
     if (error == asio::error::eof) {
         // A half-close still wants its answers (HTTP/1.1 allows it); a client
@@ -137,17 +128,41 @@ void Connection::on_read(const error_code& error, std::size_t bytes) {
         if (!busy_) serve();
         return;
     }
-    // A reset: the client is gone, so the waiting reply is dropped unwritten.
+    // A reset: the client is gone, so the waiting batch is dropped unwritten.
     if (error) return close();
     worker_counters().bytes_in += bytes;
     if (silent_ && bytes > 0) {
         silent_ = false;
         head_started_ = false; // the header clock starts again at the first byte
     }
-    if (into_lookahead_) lookahead_end_ = bytes; // it was empty when the read began
-    else session_.received(bytes);
-    if (busy_) return read(); // pipelined: served after the current reply
+    session_.received(bytes);
+    if (busy_) return read(); // pipelined: served after the current batch
     serve();
+}
+
+// Idle long enough, nothing buffered, only the read between requests outstanding.
+bool Connection::may_park() const {
+    return reading_ && !parking_ && !parked_ && !busy_ && !lingering_ && !stopping_ && !peer_eof_ &&
+           !session_.mid_request();
+}
+
+// The cancelled read has completed: give the buffers back and wait for the
+// next request's bytes without them.
+void Connection::park() {
+    if (busy_ || session_.holds_bytes()) return read();
+    session_.detach();
+    config_.pool->give(io_);
+    io_ = nullptr;
+    parked_ = true;
+    socket_.async_wait(tcp::socket::wait_read,
+                       [self = shared_from_this()](const error_code& error) { self->on_readable(error); });
+}
+
+void Connection::on_readable(const error_code& error) {
+    parked_ = false;
+    if (closed_) return;
+    if (error) return close();
+    read(); // the edge made Asio's next read speculative: it reads at once
 }
 
 void Connection::on_delay(const error_code& error) {
@@ -156,10 +171,12 @@ void Connection::on_delay(const error_code& error) {
 }
 
 void Connection::send() {
-    // Draining: tell the client we close after this reply.
-    if (stopping_) reply_.keep_alive = false;
-    std::size_t size = format_response(reply_, worker_date_cache().now(), response_);
-    asio::async_write(socket_, asio::buffer(response_.data(), size),
+    if (io_ == nullptr) return close(); // cannot happen: a batch lives in the buffers
+    ReplyBatch& batch = io_->batch;
+    // Draining: tell the client we close after this batch.
+    if (stopping_) close_after(batch);
+    std::size_t size = format_batch(batch, worker_date_cache().now(), io_->output_span());
+    asio::async_write(socket_, asio::buffer(io_->output, size),
                       [self = shared_from_this()](const error_code& error, std::size_t bytes) {
                           self->on_write(error, bytes);
                       });
@@ -169,10 +186,13 @@ void Connection::on_write(const error_code& error, std::size_t bytes) {
     if (closed_) return;
     if (error) return close();
     WorkerCounters& counters = worker_counters();
-    counters.count_response(reply_.status); // counts the request too
+    ReplyBatch& batch = io_->batch;
+    count_sent(batch, counters); // counts the requests too
     counters.bytes_out += bytes;
+    const bool closes = batch.closes();
+    batch.clear();
     busy_ = false;
-    if (!reply_.keep_alive) return linger();
+    if (closes) return linger();
     serve();
 }
 
@@ -185,7 +205,6 @@ void Connection::linger() {
     error_code ignored;
     socket_.shutdown(tcp::socket::shutdown_send, ignored);
     session_.reset(); // what is still buffered goes unanswered
-    lookahead_begin_ = lookahead_end_ = 0;
     set_deadline(linger_timeout);
     read();
 }
@@ -194,7 +213,6 @@ void Connection::on_linger_read(const error_code& error, std::size_t bytes) {
     if (error) return close(); // end of stream: the client has our reply
     worker_counters().bytes_in += bytes;
     session_.reset(); // discard
-    lookahead_begin_ = lookahead_end_ = 0;
     read();
 }
 
@@ -203,8 +221,9 @@ void Connection::on_linger_read(const error_code& error, std::size_t bytes) {
 // request costs no timer operation unless a shorter timeout starts.
 void Connection::set_deadline(std::chrono::nanoseconds timeout) {
     deadline_ = timeout.count() > 0 ? clock::now() + timeout : clock::time_point::max();
-    if (deadline_ == clock::time_point::max()) return;
-    if (timer_armed_ && deadline_timer_.expiry() <= deadline_) return;
+    const clock::time_point wake = wake_at();
+    if (wake == clock::time_point::max()) return;
+    if (timer_armed_ && deadline_timer_.expiry() <= wake) return;
     arm_timer();
 }
 
@@ -212,7 +231,7 @@ void Connection::arm_timer() {
     timer_armed_ = true;
     // Re-arming cancels a pending wait, but one that already completed may
     // still be queued: the generation tells it apart.
-    deadline_timer_.expires_at(deadline_);
+    deadline_timer_.expires_at(wake_at());
     deadline_timer_.async_wait(
         [self = shared_from_this(), generation = ++timer_generation_](const error_code& error) {
             self->on_deadline(error, generation);
@@ -222,18 +241,28 @@ void Connection::arm_timer() {
 void Connection::on_deadline(const error_code& error, std::uint64_t generation) {
     if (closed_ || error || generation != timer_generation_) return;
     timer_armed_ = false;
-    if (deadline_ == clock::time_point::max()) return;
-    if (deadline_ > clock::now()) return arm_timer();
+    const clock::time_point now = clock::now();
+    if (park_at_ <= now) {
+        park_at_ = clock::time_point::max();
+        if (may_park()) {
+            parking_ = true;
+            error_code ignored;
+            socket_.cancel(ignored); // the read completes with operation_aborted: park()
+        }
+    }
+    if (wake_at() == clock::time_point::max()) return;
+    if (wake_at() > now) return arm_timer();
     on_timeout();
 }
 
 void Connection::on_timeout() {
     if (lingering_) return close();
     ++worker_counters().timeouts;
-    if (busy_ || !session_.mid_request()) return close(); // idle: close silently
-    reply_ = reject(Status::request_timeout); // closes after the write
+    if (busy_ || !session_.mid_request() || io_ == nullptr) return close(); // idle: close silently
+    ReplyBatch& batch = io_->batch; // empty: not busy
+    batch.replies[batch.count++] = reject(Status::request_timeout); // closes after the write
     busy_ = true;
-    deadline_ = clock::time_point::max();
+    deadline_ = park_at_ = clock::time_point::max();
     send();
 }
 

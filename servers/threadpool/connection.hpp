@@ -3,7 +3,13 @@
 // for the protocol, an asio timer for the delay and one for the idle and
 // header timeouts. Every handler runs on the strand, so the state below
 // needs no lock; the registry's stop() is the only call from elsewhere.
-#include <array>
+//
+// Reads stay outstanding between requests: Asio's reactor then reads as the
+// edge arrives, one recv per request and no epoll_ctl. A connection idle
+// for park_after gives its buffers back to the pool and waits for
+// readability instead (async_wait: one epoll_ctl each time it parks), so an
+// idle keep-alive connection holds no buffer.
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -14,9 +20,10 @@
 #include <boost/intrusive/list_hook.hpp>
 #include <boost/system/error_code.hpp>
 
+#include "http/buffer_pool.hpp"
 #include "http/handler.hpp"
 #include "http/http_session.hpp"
-#include "http/response.hpp"
+#include "http/io_buffers.hpp"
 
 namespace pb::threadpool {
 
@@ -30,7 +37,11 @@ struct ConnectionConfig {
     HandlerConfig handler;
     std::chrono::nanoseconds idle_timeout{0};   // zero or less: none
     std::chrono::nanoseconds header_timeout{0}; // zero or less: none
+    SharedBufferPool* pool = nullptr;            // the server's; outlives every connection
 };
+
+// How long an idle connection keeps its buffers before it parks.
+inline constexpr std::chrono::seconds park_after{1};
 
 class Connection : public std::enable_shared_from_this<Connection>,
                    public boost::intrusive::list_base_hook<> {
@@ -50,7 +61,7 @@ private:
     using clock = std::chrono::steady_clock;
 
     void serve();
-    bool feed();
+    bool take_buffers();
     void wait_for_request();
     void read();
     void on_read(const error_code& error, std::size_t bytes);
@@ -59,8 +70,12 @@ private:
     void on_write(const error_code& error, std::size_t bytes);
     void linger();
     void on_linger_read(const error_code& error, std::size_t bytes);
+    bool may_park() const;
+    void park();
+    void on_readable(const error_code& error);
 
     void set_deadline(std::chrono::nanoseconds timeout);
+    clock::time_point wake_at() const { return std::min(deadline_, park_at_); }
     void arm_timer();
     void on_deadline(const error_code& error, std::uint64_t generation);
     void on_timeout();
@@ -75,11 +90,13 @@ private:
     asio::steady_timer deadline_timer_;
 
     clock::time_point deadline_ = clock::time_point::max(); // max: no timeout applies
+    clock::time_point park_at_ = clock::time_point::max();  // max: not idle
     std::uint64_t timer_generation_ = 0; // tells a stale timer completion from the live one
-    Reply reply_;
+    IoBuffers* io_ = nullptr;  // input, the reply batch and its output; null while parked
     bool reading_ = false;     // a read is outstanding
-    bool into_lookahead_ = false; // ... and it reads into lookahead_, not the session
-    bool busy_ = false;        // reply_ is being waited for or written
+    bool parking_ = false;     // the outstanding read was cancelled to park
+    bool parked_ = false;      // buffers given back, waiting for readability
+    bool busy_ = false;        // the batch is being waited for or written
     bool head_started_ = false; // the header timeout runs for the buffered partial head
     bool silent_ = true;        // no byte yet since accept: the header timeout runs from accept
     bool timer_armed_ = false;
@@ -88,16 +105,7 @@ private:
     bool stopping_ = false;
     bool closed_ = false;
 
-    // Neither is value-initialised: the buffers need no zeroing.
     HttpSession session_;
-    // Bytes that arrive while a reply is pending wait here: feeding the
-    // session calls free_space(), which may compact its buffer, so no read
-    // may be outstanding into it then. The lookahead is what keeps a read outstanding while a
-    // request waits, so that a client that resets is noticed at once.
-    std::array<char, 4096> lookahead_;
-    std::size_t lookahead_begin_ = 0;
-    std::size_t lookahead_end_ = 0;
-    std::array<char, max_response_size> response_;
 };
 
 } // namespace pb::threadpool

@@ -24,6 +24,9 @@ namespace {
 // Long enough for file descriptors or buffers to come back, short enough
 // not to be noticed; a full accept queue waits in the kernel meanwhile.
 constexpr std::chrono::milliseconds accept_backoff{100};
+// How often pooled buffers that nobody needed are handed back (the epoll
+// worker does it in its sweep, at the same interval).
+constexpr std::chrono::milliseconds trim_interval{250};
 
 // The protocol of a socket we did not open ourselves.
 tcp protocol_of(int fd) {
@@ -52,7 +55,7 @@ bool is_transient(const error_code& error) {
 
 Server::Server(const ServerOptions& options)
     : options_(options),
-      connection_config_{options.handler, options.idle_timeout, options.header_timeout},
+      connection_config_{options.handler, options.idle_timeout, options.header_timeout, &pool_},
       counters_(static_cast<std::size_t>(options.workers)),
       registry_([this] { io_.stop(); }),
       io_(options.workers),
@@ -60,6 +63,7 @@ Server::Server(const ServerOptions& options)
       acceptor_(strand_),
       accept_backoff_(strand_),
       drain_timer_(strand_),
+      trim_timer_(strand_),
       signals_(strand_, SIGINT, SIGTERM, SIGUSR1) {
     Fd listener = open_listener(options_.listen, options_.listener_options());
     endpoint_ = Endpoint{options_.listen.host, local_port(listener.get())};
@@ -73,6 +77,7 @@ Server::~Server() { registry_.detach(); }
 void Server::run() {
     accept();
     wait_for_signal();
+    trim_buffers();
 
     const auto workers = static_cast<std::ptrdiff_t>(counters_.size());
     std::latch started(workers);
@@ -171,8 +176,19 @@ void Server::write_snapshot() const {
     }
 }
 
+void Server::trim_buffers() {
+    trim_timer_.expires_after(trim_interval);
+    trim_timer_.async_wait([this](const error_code& error) {
+        if (error || stopping_) return;
+        const UncountedAllocations not_serving; // the re-armed wait
+        pool_.trim();
+        trim_buffers();
+    });
+}
+
 void Server::shut_down() {
     stopping_ = true;
+    trim_timer_.cancel();
     error_code ignored;
     acceptor_.close(ignored);
     accept_backoff_.cancel();

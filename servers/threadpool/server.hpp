@@ -42,9 +42,11 @@ private:
     void on_accept_error(const error_code& error);
     void wait_for_signal();
     void write_snapshot() const;
+    void trim_buffers();
     void shut_down();
 
     ServerOptions options_;
+    SharedBufferPool pool_; // before everything that may still hold a connection
     ConnectionConfig connection_config_;
     std::vector<WorkerCounters> counters_;
     // Declared before the io_context so that it outlives the connections the
@@ -56,6 +58,7 @@ private:
     asio::steady_timer accept_backoff_;
     AcceptErrorLog accept_log_{"threadpool"}; // on the acceptor's strand only
     asio::steady_timer drain_timer_;
+    asio::steady_timer trim_timer_;
     asio::signal_set signals_;
     Endpoint endpoint_;      // the listen address with the real port
     bool stopping_ = false;  // on strand_

@@ -51,12 +51,20 @@ protected:
 
     // A new connection: a fresh session, counters and replies.
     void start_over() {
-        session = std::make_unique<HttpSession>();
+        session = attached_session(buffer);
         counters = pb::WorkerCounters{};
         replies.clear();
     }
 
-    std::unique_ptr<HttpSession> session = std::make_unique<HttpSession>();
+    // The model owns the buffer and attaches it (servers/http/buffer_pool.hpp).
+    static std::unique_ptr<HttpSession> attached_session(std::vector<char>& buffer) {
+        auto session = std::make_unique<HttpSession>();
+        session->attach(buffer);
+        return session;
+    }
+
+    std::vector<char> buffer = std::vector<char>(HttpSession::buffer_size);
+    std::unique_ptr<HttpSession> session = attached_session(buffer);
     pb::HandlerConfig config{0ns, 0ns};
     pb::WorkerCounters counters;
     std::vector<Reply> replies;
