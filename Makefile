@@ -10,7 +10,7 @@ SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # headers do not compile as C++20 with GCC 12.
 APT_PACKAGES := g++ cmake make libboost1.81-dev libfmt-dev libgtest-dev libgmock-dev \
                 libbenchmark-dev libcli11-dev libtomlplusplus-dev nlohmann-json3-dev \
-                wrk curl iproute2 procps \
+                wrk curl iproute2 procps strace \
                 python3 python3-matplotlib python3-pandas python3-pytest jupyter-nbconvert python3-ipykernel
 
 # Plots and notebooks need Debian's matplotlib and pandas: the first python3

@@ -8,6 +8,7 @@
 
 #include "common/child_process.hpp"
 #include "common/file_text.hpp"
+#include "common/units.hpp"
 #include "host/host_info.hpp"
 
 namespace pb::harness {
@@ -54,7 +55,7 @@ constexpr const char* iso_utc = "{:%Y-%m-%dT%H:%M:%SZ}";
 nlohmann::json start_meta(const RunContext& context, const Preflight& preflight,
                           const std::filesystem::path& scenario_file, std::chrono::system_clock::time_point started) {
     const Scenario& scenario = *context.scenario;
-    return {
+    nlohmann::json meta = {
         {"scenario", {{"name", scenario.name}, {"file", scenario.file.string()}, {"description", scenario.description},
                       {"content", scenario.text}}},
         {"host", host_facts()},
@@ -66,7 +67,22 @@ nlohmann::json start_meta(const RunContext& context, const Preflight& preflight,
         {"peers", peer_facts(context.peers)},
         {"harness_command", join_command({"prefork-bench", "run", scenario_file.string()})},
         {"started_utc", utc_stamp(started, iso_utc)},
+        {"mode", to_string(scenario.mode)},
     };
+    if (scenario.mode == Mode::idle_connections)
+        meta["idle"] = {
+            {"connections", scenario.idle.connections},
+            {"batch", scenario.idle.batch},
+            {"probes", scenario.idle.probes},
+            {"settle", format_duration(scenario.idle.settle)},
+            {"settle_s", std::chrono::duration<double>(scenario.idle.settle).count()},
+            {"request", {{"method", "GET"}, {"path", "/"}, {"headers", documented_headers()}}},
+            {"note", "PSS is the Pss line of /proc/PID/smaps_rollup summed over the server's process tree (user-space "
+                     "memory only, not socket buffers); bytes per connection = (PSS with all held - PSS before the "
+                     "first) / connections held; each probe is socket() + connect + GET + the whole response on a new "
+                     "connection, one at a time, while all are held"},
+        };
+    return meta;
 }
 
 void finish_meta(nlohmann::json& meta, const std::vector<RunResult>& results, bool interrupted,
@@ -74,7 +90,9 @@ void finish_meta(nlohmann::json& meta, const std::vector<RunResult>& results, bo
     nlohmann::json commands = nlohmann::json::array();
     for (const RunResult& run : results)
         commands.push_back({{"run_id", run.id}, {"server", run.server}, {"server_command", join_command(run.server_command)},
-                            {"wrk_command", join_command(run.wrk_command)}});
+                            {"wrk_command", join_command(run.wrk_command)},
+                            // Not on wrk's command line: report.lua reads it from PREFORK_BENCH_PIPELINE.
+                            {"wrk_pipeline", run.pipeline}});
     meta["ended_utc"] = utc_stamp(ended, iso_utc);
     meta["runs"] = commands;
     meta["interrupted"] = interrupted;

@@ -8,6 +8,7 @@
 #include "common/wait_status.hpp"
 #include "common/cpus.hpp"
 #include "common/units.hpp"
+#include "idle_run.hpp"
 #include "launch/health_check.hpp"
 #include "measure/listen_queue.hpp"
 #include "launch/peer_launcher.hpp"
@@ -96,6 +97,9 @@ ChildSpec wrk_spec(const RunContext& context, std::vector<std::string> argv, con
     spec.stdout_file = out;
     spec.stderr_file = err;
     if (!report.empty()) spec.env.emplace_back("PREFORK_BENCH_REPORT", report.string());
+    // report.lua pipelines when this is above 1. Set for every wrk, 1 too, so
+    // that a value in the harness's own environment never leaks into a run.
+    spec.env.emplace_back("PREFORK_BENCH_PIPELINE", std::to_string(context.scenario->wrk.pipeline));
     return spec;
 }
 
@@ -187,7 +191,9 @@ RunResult execute_run(const RunContext& context, const PlannedRun& planned) {
     result.flags = fmt::format("{}", fmt::join(spec.flags, " "));
     result.repetition = planned.repetition;
     result.connections = planned.connections;
-    result.threads = scenario.wrk.threads;
+    result.mode = to_string(scenario.mode);
+    result.threads = scenario.mode == Mode::wrk ? scenario.wrk.threads : 0; // no wrk in idle mode
+    result.pipeline = scenario.wrk.pipeline;
     result.delay = scenario.delay;
     result.work = scenario.work;
     result.pinning = context.pinning.describe();
@@ -198,7 +204,10 @@ RunResult execute_run(const RunContext& context, const PlannedRun& planned) {
         result.server_command = server->command();
         try {
             health_check(server->port(), scenario.wrk.headers);
-            measure(context, *server, files, result);
+            if (scenario.mode == Mode::idle_connections)
+                measure_idle(context, *server, result);
+            else
+                measure(context, *server, files, result);
         } catch (...) {
             try {
                 server->stop(milliseconds(2000));

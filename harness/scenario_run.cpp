@@ -10,6 +10,7 @@
 #include "common/file_text.hpp"
 #include "common/units.hpp"
 #include "host/preflight.hpp"
+#include "idle_run.hpp"
 #include "launch/affinity.hpp"
 #include "launch/peer_launcher.hpp"
 #include "meta.hpp"
@@ -52,6 +53,8 @@ std::map<std::string, PeerDefinition> load_peers(const Scenario& scenario, const
 
 void apply_overrides(const ScenarioOptions& options, Scenario& scenario) {
     if (options.repetitions > 0) scenario.repetitions = options.repetitions;
+    if (!options.duration.empty() && scenario.mode == Mode::idle_connections)
+        throw std::runtime_error("--duration: an idle-connections scenario runs no wrk, so it has no duration");
     if (!options.duration.empty()) {
         auto duration = pb::parse_duration(options.duration);
         if (!duration || *duration < std::chrono::seconds(1))
@@ -71,10 +74,28 @@ void print_plan(const RunContext& context, const std::vector<PlannedRun>& plan) 
     for (const PlannedRun& run : plan) {
         const ServerSpec& server = scenario.servers[run.server];
         const bool peer = server.kind == ServerKind::peer;
-        fmt::print("run {:>3}: {} c={} rep {}\n  {}: {}{}\n  wrk:    {}\n", run.id, server.label, run.connections,
+        // The pipeline depth reaches report.lua through wrk's environment.
+        const std::string pipeline =
+            scenario.wrk.pipeline > 1 ? fmt::format("PREFORK_BENCH_PIPELINE={} ", scenario.wrk.pipeline) : "";
+        fmt::print("run {:>3}: {} c={} rep {}\n  {}: {}{}\n  wrk:    {}{}\n", run.id, server.label, run.connections,
                    run.repetition, peer ? "peer  " : "server", join_command(server_command(context, server)),
-                   peer ? "" : " --listen 127.0.0.1:0 --stats FILE",
+                   peer ? "" : " --listen 127.0.0.1:0 --stats FILE", pipeline,
                    join_command(wrk_command(context, run.connections, scenario.wrk.duration, 0)));
+    }
+}
+
+// An idle-connections scenario has no wrk command: what the harness's own
+// client does instead.
+void print_idle_plan(const RunContext& context, const std::vector<PlannedRun>& plan) {
+    const Scenario& scenario = *context.scenario;
+    fmt::print("scenario {} ({}): {} runs, pinning {}\n  idle: {}\n", scenario.name, scenario.file.string(), plan.size(),
+               context.pinning.describe(), describe_idle(scenario.idle));
+    for (const PlannedRun& run : plan) {
+        const ServerSpec& server = scenario.servers[run.server];
+        const bool peer = server.kind == ServerKind::peer;
+        fmt::print("run {:>3}: {} c={} rep {}\n  {}: {}{}\n", run.id, server.label, run.connections, run.repetition,
+                   peer ? "peer  " : "server", join_command(server_command(context, server)),
+                   peer ? "" : " --listen 127.0.0.1:0 --stats FILE");
     }
 }
 
@@ -96,15 +117,22 @@ int run_scenario(const ScenarioOptions& options, const std::atomic<bool>& interr
     context.peers = load_peers(scenario, options.peers_dir.empty() ? default_peers_dir() : options.peers_dir);
     context.run_marker = fmt::format("PREFORK_BENCH_RUN={}", getpid());
     if (options.dry_run) {
-        print_plan(context, plan);
+        if (scenario.mode == Mode::idle_connections)
+            print_idle_plan(context, plan);
+        else
+            print_plan(context, plan);
         return 0;
     }
 
-    int max_connections = *std::max_element(scenario.wrk.connections.begin(), scenario.wrk.connections.end());
-    Preflight preflight = run_preflight(max_connections);
+    const std::vector<int> counts = run_connections(scenario);
+    int max_connections = *std::max_element(counts.begin(), counts.end());
+    const bool idle = scenario.mode == Mode::idle_connections;
+    Preflight preflight = run_preflight(max_connections, !idle);
     context.wrk_path = preflight.wrk_path;
-    for (const std::string& warning : preflight_warnings(preflight, max_connections)) fmt::print("warning: {}\n", warning);
-    if (!std::filesystem::exists(context.wrk_script))
+    // Idle connections arrive a batch at a time: the batch meets the backlog.
+    for (const std::string& warning : preflight_warnings(preflight, idle ? scenario.idle.batch : max_connections))
+        fmt::print("warning: {}\n", warning);
+    if (!idle && !std::filesystem::exists(context.wrk_script))
         throw std::runtime_error("wrk script not found: " + context.wrk_script.string());
     for (const auto& [name, peer] : context.peers) check_peer_installed(peer, context.build_dir);
 
@@ -133,14 +161,17 @@ int run_scenario(const ScenarioOptions& options, const std::atomic<bool>& interr
             auto per_run = (Clock::now() - first) / results.size();
             eta = format_eta(std::chrono::duration_cast<std::chrono::seconds>(per_run * (plan.size() - results.size())));
         } else {
-            auto per_run = scenario.warmup + scenario.wrk.duration + std::chrono::seconds(3);
+            auto per_run = idle ? scenario.idle.settle + std::chrono::seconds(5)
+                                : scenario.warmup + scenario.wrk.duration + std::chrono::seconds(3);
             eta = format_eta(std::chrono::duration_cast<std::chrono::seconds>(per_run * plan.size()));
         }
         fmt::print("[{}/{}] {} c={} rep {}/{} (ETA {}) ... ", planned.id, plan.size(), server.label,
                    planned.connections, planned.repetition, scenario.repetitions, eta);
         std::fflush(stdout);
         RunResult result = execute_run(context, planned);
-        if (result.status == RunStatus::ok)
+        if (result.status == RunStatus::ok && idle)
+            fmt::print("{}\n", idle_outcome(result));
+        else if (result.status == RunStatus::ok)
             fmt::print("{:.0f} req/s, p99 {:.1f} ms\n", result.wrk.requests_per_second(), result.wrk.latency_at(99));
         else
             fmt::print("{}: {}\n", to_string(result.status), result.reason);

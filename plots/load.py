@@ -33,7 +33,7 @@ WORKERS_REQUIRED = ("run_id", "server", "worker", "connections", "requests")
 
 # Columns that hold text; every other column the harness writes is a number
 # (results_writer.cpp). server_killed is "true"/"false" and stays text.
-TEXT_COLUMNS = frozenset({"server", "model", "kind", "flags", "status", "reason", "pinning", "server_killed"})
+TEXT_COLUMNS = frozenset({"server", "model", "kind", "flags", "status", "reason", "pinning", "server_killed", "mode"})
 
 # runs.csv's `kind`: one of our servers, or a peer (a well-known server run in
 # the same scenario, peers/). Results written before peers existed have no

@@ -3,8 +3,8 @@
     python3 -m plots.summary RESULTS_DIR
 
 The harness runs this at the end of every run and prints summary.md itself.
-The figures of each row are tables.summary_table's; this module only lays
-them out: summary.md for reading (a title, the scenario's question, one table,
+The figures of each row are tables.summary_table's (tables.idle_table's for
+an idle-connections scenario); this module only lays them out: summary.md for reading (a title, the scenario's question, one table,
 a legend, the runs that did not succeed), summary.csv unformatted for tools.
 Both are written beside their target and renamed, so a reader never sees half
 a file. An unreadable directory is one line on stderr and exit status 2.
@@ -23,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from .load import Results, ResultsError, load_runs
-from .tables import summary_table
+from .tables import idle_table, is_idle, summary_table
 
 NONE = "–"  # en dash: no value
 
@@ -126,6 +126,67 @@ def markdown_table(table: pd.DataFrame) -> str:
     return "".join(lines)
 
 
+# ---- an idle-connections scenario ----------------------------------------------
+
+IDLE_HEADER = (
+    "server", "kind", "connections", "runs ok/total", "bytes/connection median (min–max)", "PSS before MiB",
+    "PSS held MiB", "probe p50 ms", "probe p99 ms", "probe max ms", "dropped", "processes", "Jain",
+)
+IDLE_ALIGNMENT = ("---", "---") + ("--:",) * (len(IDLE_HEADER) - 2)
+
+IDLE_LEGEND = (
+    "Medians over the runs that succeeded. *bytes/connection* is (the server's PSS with every connection held "
+    "− its PSS before the first) / connections held: PSS is the Pss of /proc/PID/smaps_rollup summed over the "
+    "server's processes (user-space memory; socket buffers in the kernel are not in it). A *probe* is one request "
+    "on a new connection (connect, request, whole response), one at a time, while all are held; *probe max* is "
+    "the slowest of any run. *dropped* is the most held connections the server closed or reset in any run; a run "
+    "in which any were dropped before the PSS was read fails. *Jain* is the fairness of connections over workers "
+    "(1 = even, 1/n = one worker took all); a peer's is –.\n"
+)
+
+
+def _per_connection(row) -> str:
+    if _missing(row["bytes_per_connection"]):
+        return NONE
+    return (f"{thousands(row['bytes_per_connection'])} "
+            f"({thousands(row['bytes_per_connection_min'])}–{thousands(row['bytes_per_connection_max'])})")
+
+
+def idle_table_cells(row) -> list[str]:
+    """One row of idle_table as summary.md's cells, in IDLE_HEADER's order."""
+    return [
+        markdown_cell(row["server"]),
+        str(row["kind"]),
+        thousands(row["connections"]),
+        f"{row['runs_ok']}/{row['runs_total']}",
+        _per_connection(row),
+        cell(row["pss_before_mib"], one_decimal),
+        cell(row["pss_held_mib"], one_decimal),
+        cell(row["probe_p50_ms"], two_decimals),
+        cell(row["probe_p99_ms"], two_decimals),
+        cell(row["probe_max_ms"], two_decimals),
+        cell(row["dropped"], count),
+        cell(row["processes"], count),
+        cell(row["jain"], two_decimals),
+    ]
+
+
+def idle_markdown_table(table: pd.DataFrame) -> str:
+    lines = [_table_line(IDLE_HEADER), _table_line(IDLE_ALIGNMENT)]
+    lines += [_table_line(idle_table_cells(row)) for _, row in table.iterrows()]
+    return "".join(lines)
+
+
+def idle_parameters(meta: dict) -> str:
+    """What each run did, from meta.json's `idle`; "" when not recorded."""
+    idle = meta.get("idle")
+    if not isinstance(idle, dict) or not all(k in idle for k in ("connections", "batch", "probes", "settle")):
+        return ""
+    return (f"Each run opened {thousands(idle['connections'])} keep-alive connections, {thousands(idle['batch'])} "
+            f"at a time, each with one request answered, held them, waited {idle['settle']}, read the server's PSS, "
+            f"then timed {thousands(idle['probes'])} requests each on a new connection.\n\n")
+
+
 def _run_number(value) -> str:
     return f"{int(value)}" if not _missing(value) else NONE
 
@@ -176,14 +237,18 @@ def summary_markdown(results: Results) -> str:
     out += (pinning_note(results.meta) or "CPU pinning was not recorded.") + "\n\n"
     if results.runs.empty:
         return out + "No runs.\n"
-    out += markdown_table(summary_table(results)) + "\n" + LEGEND
+    if is_idle(results.runs):
+        out += idle_parameters(results.meta) + idle_markdown_table(idle_table(results)) + "\n" + IDLE_LEGEND
+    else:
+        out += markdown_table(summary_table(results)) + "\n" + LEGEND
     failures = not_ok_runs(results.runs)
     return out + ("\n" + failures if failures else "")
 
 
 def summary_csv(results: Results) -> str:
-    """summary_table as CSV: numbers unformatted, an empty cell where there is no value."""
-    return summary_table(results).to_csv(index=False, na_rep="", lineterminator="\n")
+    """summary_table (idle_table for an idle-connections scenario) as CSV: numbers unformatted, an empty cell where there is no value."""
+    table = idle_table(results) if is_idle(results.runs) else summary_table(results)
+    return table.to_csv(index=False, na_rep="", lineterminator="\n")
 
 
 # ---- writing ----------------------------------------------------------------

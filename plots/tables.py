@@ -163,6 +163,78 @@ def summary_table(results: Results) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
 
 
+# runs.csv's `mode` (harness/idle_run.cpp): an idle-connections run holds
+# many keep-alive connections and measures memory, not wrk's load. Results
+# written before the column existed are all wrk runs.
+IDLE = "idle-connections"
+
+
+def idle_runs(runs: pd.DataFrame) -> pd.DataFrame:
+    """The idle-connections runs of runs.csv; none when it has no `mode` column."""
+    if "mode" not in runs.columns:
+        return runs.iloc[0:0]
+    return runs[runs["mode"] == IDLE]
+
+
+def is_idle(runs: pd.DataFrame) -> bool:
+    """Whether the runs are an idle-connections scenario's (a scenario has one mode)."""
+    return not runs.empty and len(idle_runs(runs)) == len(runs)
+
+
+def _idle_column(runs: pd.DataFrame, name: str) -> pd.Series:
+    return runs[name] if name in runs.columns else pd.Series(math.nan, index=runs.index)
+
+
+def idle_row(all_runs: pd.DataFrame, server: str, connections: int) -> dict:
+    group = all_runs[(all_runs["server"] == server) & (all_runs["connections"] == connections)]
+    ok = group[group["status"] == "ok"]
+    first = group.iloc[0]
+    per_connection = spread(_idle_column(ok, "idle_bytes_per_connection"))
+    # Over every run, failed ones too: a run fails when the server dropped
+    # held connections, and that must show.
+    dropped = _finite(_idle_column(group, "idle_dropped"))
+    worst = _finite(_idle_column(ok, "idle_probe_max_ms"))
+    return {
+        "server": server,
+        "kind": first["kind"] if "kind" in group.columns else OURS,
+        "connections": connections,
+        "runs_ok": len(ok),
+        "runs_total": len(group),
+        "bytes_per_connection": per_connection[0] if per_connection else math.nan,
+        "bytes_per_connection_min": per_connection[1] if per_connection else math.nan,
+        "bytes_per_connection_max": per_connection[2] if per_connection else math.nan,
+        "pss_before_mib": median(_idle_column(ok, "idle_pss_before_kib") / 1024),
+        "pss_held_mib": median(_idle_column(ok, "idle_pss_held_kib") / 1024),
+        "probe_p50_ms": median(_idle_column(ok, "idle_probe_p50_ms")),
+        "probe_p99_ms": median(_idle_column(ok, "idle_probe_p99_ms")),
+        "probe_max_ms": max(worst) if worst else math.nan,
+        "dropped": max(dropped) if dropped else math.nan,
+        "processes": median(_idle_column(ok, "idle_server_processes")),
+        "jain": median(ok["jain_connections"]),
+    }
+
+
+IDLE_COLUMNS = (
+    "server", "kind", "connections", "runs_ok", "runs_total", "bytes_per_connection", "bytes_per_connection_min",
+    "bytes_per_connection_max", "pss_before_mib", "pss_held_mib", "probe_p50_ms", "probe_p99_ms", "probe_max_ms",
+    "dropped", "processes", "jain",
+)
+
+
+def idle_table(results: Results) -> pd.DataFrame:
+    """One row per server of an idle-connections scenario, the numbers of its summary.md unformatted.
+
+    bytes_per_connection is the median over the runs that succeeded of
+    (PSS with all held − PSS before) / connections held, with its min and
+    max; the probes' p50 and p99 are medians over those runs, probe_max_ms
+    the largest of any; dropped the most held connections any run (failed
+    ones too) saw closed by the server.
+    """
+    runs = idle_runs(results.runs)
+    rows = [idle_row(runs, server, c) for server, c in groups(runs)]
+    return pd.DataFrame(rows, columns=list(IDLE_COLUMNS))
+
+
 def mark_peers(table: pd.DataFrame) -> pd.DataFrame:
     """A table to show: each peer's server label followed by " (peer)", the kind column left out.
 

@@ -51,10 +51,12 @@ NofileLimit ensure_nofile_limit(int max_connections) {
     return {limits.rlim_cur, limits.rlim_max};
 }
 
-Preflight run_preflight(int max_connections) {
+Preflight run_preflight(int max_connections, bool need_wrk) {
     Preflight preflight;
-    preflight.wrk_path = find_wrk();
-    preflight.wrk_version = wrk_version(preflight.wrk_path);
+    if (need_wrk) {
+        preflight.wrk_path = find_wrk();
+        preflight.wrk_version = wrk_version(preflight.wrk_path);
+    }
     const NofileLimit nofile = ensure_nofile_limit(max_connections);
     preflight.nofile_soft = nofile.soft;
     preflight.nofile_hard = nofile.hard;

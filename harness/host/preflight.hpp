@@ -20,8 +20,9 @@ struct Preflight {
 };
 
 // Checks and reads everything above; throws std::runtime_error when wrk is
-// not on PATH or the open-file limit cannot cover max_connections.
-Preflight run_preflight(int max_connections);
+// not on PATH or the open-file limit cannot cover max_connections. Without
+// need_wrk (an idle-connections scenario) wrk is neither needed nor looked for.
+Preflight run_preflight(int max_connections, bool need_wrk = true);
 
 struct NofileLimit {
     std::uint64_t soft = 0, hard = 0;

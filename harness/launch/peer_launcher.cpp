@@ -81,7 +81,7 @@ void check_peer_installed(const PeerDefinition& peer, const std::filesystem::pat
     placeholders.build_dir = build_dir;
     std::string program = peer_command(peer, peer_values(peer, placeholders)).front();
     if (access(program.c_str(), X_OK) != 0)
-        throw PeerError(fmt::format("peer {}: {}: {} (install and build the peers with `make peers`)", peer.name,
+        throw PeerError(fmt::format("peer {}: {}: {} (`make build` builds the floor peer; `make peers` installs and builds the others)", peer.name,
                                     program, std::strerror(errno)));
 }
 

@@ -1,6 +1,7 @@
 #include "results/metrics.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <numeric>
 
@@ -50,6 +51,16 @@ double cpu_percent(const ProcessUsage& usage, double wall_seconds) {
     // in that case rather than rely on this 0.
     if (wall_seconds <= 0) return 0;
     return 100.0 * usage.cpu_s() / wall_seconds;
+}
+
+std::optional<double> nearest_rank(std::vector<double> values, double p) {
+    if (values.empty() || !(p > 0) || p > 100) return std::nullopt;
+    std::sort(values.begin(), values.end());
+    // The rank ceil(p/100 * n), 1-based; a hair below it so that 99 % of 100
+    // is rank 99, not 100 through rounding.
+    const double rank = std::ceil(p / 100.0 * static_cast<double>(values.size()) - 1e-9);
+    const std::size_t index = static_cast<std::size_t>(std::max(rank, 1.0)) - 1;
+    return values[std::min(index, values.size() - 1)];
 }
 
 } // namespace pb::harness

@@ -29,4 +29,9 @@ std::optional<int> unserved_connections(const RunResult& run);
 
 double cpu_percent(const ProcessUsage& usage, double wall_seconds);
 
+// The nearest-rank percentile (0 < p <= 100): the smallest value that at
+// least p % of the values do not exceed; p = 100 is the maximum. Empty for
+// no values. For the idle-connections probes, where every sample is kept.
+std::optional<double> nearest_rank(std::vector<double> values, double p);
+
 } // namespace pb::harness

@@ -22,19 +22,25 @@ namespace {
 // before failing, so each part is judged on its own.
 struct Measured {
     bool wrk = false;          // wrk wrote a report
-    bool latency = false;      // ... with at least one response
+    bool latency = false;      // ... with at least one response, not pipelined
     bool server_usage = false; // /proc was sampled for the server
     bool wrk_usage = false;    // ... and for wrk
     bool workers = false;      // the server's --stats were read
+    bool idle = false;         // an idle-connections run (its own columns, no wrk)
 };
 
 Measured measured(const RunResult& run) {
     Measured m;
     m.wrk = run.wrk.duration_s > 0;
-    m.latency = m.wrk && run.wrk.requests > 0 && !run.wrk.percentiles.empty();
+    // Pipelined, wrk 4.1's latency is not a measurement: its coordinated-
+    // omission correction (stats_correct) assumes one response per sample,
+    // adds samples below the minimum that no percentile reaches, and leaves
+    // most percentiles 0 and the mean wrong (wg/wrk#236). raw/ keeps them.
+    m.latency = m.wrk && run.wrk.requests > 0 && !run.wrk.percentiles.empty() && run.pipeline == 1;
     m.server_usage = run.server_usage.processes > 0;
     m.wrk_usage = run.wrk_usage.processes > 0;
     m.workers = !run.workers.empty();
+    m.idle = run.mode == "idle-connections";
     return m;
 }
 
@@ -50,6 +56,9 @@ template <typename Integer>
 std::string integer_if(bool present, Integer value) {
     return present ? fmt::format("{}", value) : std::string();
 }
+
+// smaps_rollup's unit, so a reading is written as the kernel gave it.
+std::string kib_if(bool present, std::uint64_t bytes) { return present ? fmt::format("{}", bytes / 1024) : std::string(); }
 
 double milliseconds(std::chrono::nanoseconds d) { return std::chrono::duration<double, std::milli>(d).count(); }
 
@@ -103,7 +112,8 @@ const RunColumn run_columns[] = {
     {"flags", [](const RunResult& r, const Measured&) { return r.flags; }},
     {"repetition", [](const RunResult& r, const Measured&) { return fmt::format("{}", r.repetition); }},
     {"connections", [](const RunResult& r, const Measured&) { return fmt::format("{}", r.connections); }},
-    {"threads", [](const RunResult& r, const Measured&) { return fmt::format("{}", r.threads); }},
+    {"threads", [](const RunResult& r, const Measured&) { return integer_if(r.threads > 0, r.threads); }},
+    {"pipeline", [](const RunResult& r, const Measured&) { return fmt::format("{}", r.pipeline); }},
     {"delay_ms", [](const RunResult& r, const Measured&) { return number(milliseconds(r.delay)); }},
     {"work_ms", [](const RunResult& r, const Measured&) { return number(milliseconds(r.work)); }},
     {"status", [](const RunResult& r, const Measured&) { return to_string(r.status); }},
@@ -140,10 +150,23 @@ const RunColumn run_columns[] = {
     {"listen_queue_max", [](const RunResult& r, const Measured&) { return integer_if(r.listen_queue.sampled, r.listen_queue.max); }},
     {"listen_queue_end", [](const RunResult& r, const Measured&) { return integer_if(r.listen_queue.sampled, r.listen_queue.at_end); }},
     {"listen_queue_median", [](const RunResult& r, const Measured&) { return integer_if(r.listen_queue.sampled, r.listen_queue.median); }},
-    {"little_bound_rps", [](const RunResult& r, const Measured&) { return number(little_bound(r.connections, r.delay, r.work)); }},
+    {"little_bound_rps", [](const RunResult& r, const Measured& m) { return m.idle ? std::string() : number(little_bound(r.connections, r.delay, r.work)); }},
     {"efficiency", [](const RunResult& r, const Measured& m) { return m.wrk ? number(efficiency(r)) : std::string(); }},
     {"pinning", [](const RunResult& r, const Measured&) { return r.pinning; }},
     {"server_killed", [](const RunResult& r, const Measured&) { return std::string(r.server_killed ? "true" : "false"); }},
+    // Idle-connections runs only (idle_run.cpp); empty for wrk runs.
+    {"mode", [](const RunResult& r, const Measured&) { return r.mode; }},
+    {"idle_held", [](const RunResult& r, const Measured&) { return integer_if(r.idle.measured, r.idle.held); }},
+    {"idle_pss_before_kib", [](const RunResult& r, const Measured&) { return kib_if(r.idle.pss_before_bytes > 0, r.idle.pss_before_bytes); }},
+    {"idle_pss_held_kib", [](const RunResult& r, const Measured&) { return kib_if(r.idle.measured, r.idle.pss_held_bytes); }},
+    {"idle_pss_after_kib", [](const RunResult& r, const Measured&) { return kib_if(r.idle.pss_after_bytes > 0, r.idle.pss_after_bytes); }},
+    {"idle_bytes_per_connection", [](const RunResult& r, const Measured&) { return number(r.idle.bytes_per_connection()); }},
+    {"idle_server_processes", [](const RunResult& r, const Measured&) { return integer_if(r.idle.measured, r.idle.server_processes); }},
+    {"idle_probes", [](const RunResult& r, const Measured& m) { return integer_if(m.idle, r.idle.probe_ms.size()); }},
+    {"idle_probe_p50_ms", [](const RunResult& r, const Measured&) { return number(nearest_rank(r.idle.probe_ms, 50)); }},
+    {"idle_probe_p99_ms", [](const RunResult& r, const Measured&) { return number(nearest_rank(r.idle.probe_ms, 99)); }},
+    {"idle_probe_max_ms", [](const RunResult& r, const Measured&) { return number(nearest_rank(r.idle.probe_ms, 100)); }},
+    {"idle_dropped", [](const RunResult& r, const Measured& m) { return integer_if(m.idle, r.idle.dropped); }},
 };
 
 void append_row(std::string& out, const std::vector<std::string>& fields) {

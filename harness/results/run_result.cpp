@@ -11,4 +11,9 @@ std::string to_string(RunStatus status) {
     return "unknown";
 }
 
+std::optional<double> IdleResult::bytes_per_connection() const {
+    if (!measured || held <= 0) return std::nullopt;
+    return (static_cast<double>(pss_held_bytes) - static_cast<double>(pss_before_bytes)) / held;
+}
+
 } // namespace pb::harness

@@ -2,6 +2,8 @@
 // What one run measured: the data every harness stage fills in or reads.
 // One place fills each part (noted per field); results_writer.cpp writes it.
 #include <chrono>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,6 +16,23 @@ namespace pb::harness {
 
 enum class RunStatus { ok, failed, interrupted };
 
+// What an idle-connections run measured (idle_run.cpp): the server's PSS
+// before and with every connection held, and requests on new connections
+// timed while they were held.
+struct IdleResult {
+    bool measured = false;           // every connection was held when the PSS was read
+    int held = 0;                    // connections open at that reading
+    std::uint64_t pss_before_bytes = 0; // after the health check, before the first connection
+    std::uint64_t pss_held_bytes = 0;   // with all held, after the settle time
+    std::uint64_t pss_after_bytes = 0;  // after the probes, still held (0: not read)
+    int server_processes = 0;        // processes summed at the reading with all held
+    std::vector<double> probe_ms;    // one per probe, in order
+    int dropped = 0;                 // held connections the server closed or reset before the end
+
+    // (held − before) / held; nothing before the reading.
+    std::optional<double> bytes_per_connection() const;
+};
+
 struct RunResult {
     // What was run (run_plan.cpp, runner.cpp).
     int id = 0;
@@ -24,6 +43,7 @@ struct RunResult {
     int repetition = 0;        // 1-based
     int connections = 0;
     int threads = 0;           // wrk -t
+    int pipeline = 1;          // requests per write (scenario wrk.pipeline)
     std::chrono::nanoseconds delay{0}, work{0};
     std::vector<std::string> server_command, wrk_command;
     std::string pinning;       // e.g. "server=0 wrk=1" or "none"
@@ -37,6 +57,8 @@ struct RunResult {
     std::vector<WorkerRow> workers;
     ListenQueue listen_queue;
     bool server_killed = false; // did not exit after SIGTERM within the timeout
+    std::string mode = "wrk";   // the scenario's mode: "wrk" or "idle-connections"
+    IdleResult idle;            // idle-connections runs only
 };
 
 std::string to_string(RunStatus status);

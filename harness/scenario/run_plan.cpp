@@ -10,12 +10,12 @@ std::vector<PlannedRun> plan_runs(const Scenario& scenario) {
     };
     if (scenario.order == Order::grouped) {
         for (std::size_t s = 0; s < servers; ++s)
-            for (int connections : scenario.wrk.connections)
+            for (int connections : run_connections(scenario))
                 for (int r = 1; r <= scenario.repetitions; ++r) add(s, connections, r);
         return runs;
     }
     for (int r = 1; r <= scenario.repetitions; ++r)
-        for (int connections : scenario.wrk.connections)
+        for (int connections : run_connections(scenario))
             for (std::size_t k = 0; k < servers; ++k) add((k + static_cast<std::size_t>(r - 1)) % servers, connections, r);
     return runs;
 }

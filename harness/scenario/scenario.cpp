@@ -62,7 +62,7 @@ ServerSpec read_server(const toml::table& table, std::size_t index, const std::f
 
 void read_wrk(const toml::table& table, WrkSpec& wrk, const std::filesystem::path& file) {
     Reader reader(table, "wrk.", file);
-    reader.only({"threads", "connections", "duration", "timeout", "headers", "path"});
+    reader.only({"threads", "connections", "duration", "timeout", "headers", "path", "pipeline"});
     wrk.threads = reader.positive_int("threads", wrk.threads, 1024);
     wrk.connections = reader.positive_ints("connections", wrk.connections);
     for (int c : wrk.connections)
@@ -75,6 +75,37 @@ void read_wrk(const toml::table& table, WrkSpec& wrk, const std::filesystem::pat
         if (header.find(':') == std::string::npos) reader.fail("headers", "\"Name: value\" strings");
     wrk.path = reader.string("path", wrk.path);
     if (wrk.path.empty() || wrk.path.front() != '/') reader.fail("path", "a path starting with /");
+    wrk.pipeline = reader.positive_int("pipeline", wrk.pipeline, 1024);
+}
+
+// [idle]: how many connections to hold, how many to open at a time, how many
+// new ones to time while they are held, and how long the server may settle.
+void read_idle(const toml::table& table, IdleSpec& idle, const std::filesystem::path& file) {
+    Reader reader(table, "idle.", file);
+    reader.only({"connections", "batch", "probes", "settle"});
+    idle.connections = reader.positive_int("connections", idle.connections, 1'000'000);
+    idle.batch = reader.positive_int("batch", std::min(idle.batch, idle.connections), 1'000'000);
+    if (idle.batch > idle.connections)
+        reader.fail("batch", fmt::format("an integer from 1 to idle.connections ({})", idle.connections));
+    idle.probes = reader.positive_int("probes", idle.probes, 100'000);
+    idle.settle = reader.duration("settle", idle.settle);
+}
+
+// mode = "idle-connections" measures with the harness's own client, not wrk:
+// wrk's table and warmup would be silently ignored, so they are refused.
+void read_mode(const Reader& reader, Scenario& scenario, const std::filesystem::path& file) {
+    const std::string mode = reader.string("mode", "wrk");
+    if (mode != "wrk" && mode != "idle-connections") reader.fail("mode", "\"wrk\" or \"idle-connections\"");
+    scenario.mode = mode == "wrk" ? Mode::wrk : Mode::idle_connections;
+    if (scenario.mode == Mode::wrk) {
+        if (reader.has("idle")) reader.fail("idle", "no [idle] table unless mode = \"idle-connections\"");
+        return;
+    }
+    for (const char* key : {"wrk", "warmup"})
+        if (reader.has(key))
+            reader.fail(key, "no such key with mode = \"idle-connections\" (its requests are the documented "
+                             "command's, sent by the harness, not wrk)");
+    if (const toml::table* idle = reader.subtable("idle")) read_idle(*idle, scenario.idle, file);
 }
 
 } // namespace
@@ -86,6 +117,8 @@ std::vector<std::string> documented_headers() {
 }
 
 std::string to_string(ServerKind kind) { return kind == ServerKind::peer ? "peer" : "ours"; }
+
+std::string to_string(Mode mode) { return mode == Mode::idle_connections ? "idle-connections" : "wrk"; }
 
 bool Scenario::has_peers() const {
     return std::any_of(servers.begin(), servers.end(), [](const ServerSpec& s) { return s.kind == ServerKind::peer; });
@@ -104,7 +137,13 @@ std::filesystem::path model_binary(const std::filesystem::path& build_dir, const
 
 std::chrono::nanoseconds effective_run_timeout(const Scenario& scenario) {
     if (scenario.run_timeout > std::chrono::nanoseconds::zero()) return scenario.run_timeout;
+    if (scenario.mode == Mode::idle_connections) return scenario.idle.settle + std::chrono::seconds(120);
     return scenario.warmup + scenario.wrk.duration + std::chrono::seconds(60);
+}
+
+std::vector<int> run_connections(const Scenario& scenario) {
+    if (scenario.mode == Mode::idle_connections) return {scenario.idle.connections};
+    return scenario.wrk.connections;
 }
 
 Scenario parse_scenario(std::string_view text, const std::filesystem::path& file) {
@@ -117,7 +156,7 @@ Scenario parse_scenario(std::string_view text, const std::filesystem::path& file
     }
     Reader reader(root, "", file);
     reader.only({"name", "description", "repetitions", "order", "warmup", "pin", "run_timeout", "handler", "wrk",
-                 "server"});
+                 "server", "mode", "idle"});
     Scenario scenario;
     scenario.file = file;
     scenario.text = std::string(text);
@@ -131,6 +170,7 @@ Scenario parse_scenario(std::string_view text, const std::filesystem::path& file
     scenario.pin = reader.string("pin", scenario.pin);
     if (scenario.pin != "split" && scenario.pin != "none") reader.fail("pin", "\"split\" or \"none\"");
     scenario.run_timeout = reader.duration("run_timeout", scenario.run_timeout);
+    read_mode(reader, scenario, file);
 
     if (const toml::table* handler = reader.subtable("handler")) {
         Reader handler_reader(*handler, "handler.", file);

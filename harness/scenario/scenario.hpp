@@ -32,9 +32,28 @@ struct WrkSpec {
     std::chrono::nanoseconds timeout{std::chrono::seconds(8)};
     std::vector<std::string> headers; // "Name: value"; defaults to the documented command's three
     std::string path = "/";
+    int pipeline = 1;                 // requests per write (harness/wrk/report.lua); 1: no pipelining
+};
+
+// What a run measures: wrk's load (the default), or the memory of many idle
+// keep-alive connections and the latency of a new one while they are held.
+enum class Mode { wrk, idle_connections };
+
+std::string to_string(Mode mode); // "wrk", "idle-connections"
+
+// [idle]: mode = "idle-connections" only (harness/idle_run.cpp).
+struct IdleSpec {
+    int connections = 10'000; // held open at once, each after one answered request
+    int batch = 100;          // opened and answered at a time
+    int probes = 200;         // requests on new connections, one at a time, while all are held
+    // Waited after the last batch before the PSS is read: a server may
+    // release pooled buffers on a periodic sweep (250 ms, say).
+    std::chrono::nanoseconds settle{std::chrono::seconds(2)};
 };
 
 struct Scenario {
+    Mode mode = Mode::wrk;
+    IdleSpec idle;                   // mode idle_connections only
     std::string name;
     std::string description;
     std::filesystem::path file;
@@ -69,5 +88,9 @@ const std::vector<std::string>& known_models();
 std::filesystem::path model_binary(const std::filesystem::path& build_dir, const std::string& model);
 
 std::chrono::nanoseconds effective_run_timeout(const Scenario& scenario);
+
+// The connection counts of the runs: wrk.connections, or in idle mode the
+// one idle.connections.
+std::vector<int> run_connections(const Scenario& scenario);
 
 } // namespace pb::harness

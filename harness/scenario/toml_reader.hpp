@@ -53,7 +53,8 @@ public:
 
     int positive_int(std::string_view key, int fallback, std::int64_t limit = 1'000'000) const {
         if (!has(key)) return fallback;
-        auto value = table_[key].value<std::int64_t>();
+        // value_exact: value() would take `true` as 1 and 16.0 as 16.
+        auto value = table_[key].value_exact<std::int64_t>();
         if (!value || *value < 1 || *value > limit) fail(key, fmt::format("an integer from 1 to {}", limit));
         return static_cast<int>(*value);
     }

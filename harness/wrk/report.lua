@@ -1,16 +1,38 @@
 -- wrk script for prefork-bench: after the run, write wrk's own summary as
 -- JSON to the file named by PREFORK_BENCH_REPORT (harness/measure/wrk_report.cpp
--- reads it). Only done() is defined: a request() or response() function would
--- make wrk call into Lua for every request and slow it down. Nothing is
--- printed, so wrk's standard output stays exactly as without the script.
+-- reads it). Nothing is printed, so wrk's standard output stays exactly as
+-- without the script.
 --
--- wrk 4.1.0 facts this relies on (src/stats.c, src/script.c):
+-- With PREFORK_BENCH_PIPELINE unset or 1 (no pipelining), only done() is
+-- defined: a request() or response() function would make wrk call into Lua
+-- for every request and slow it down. With N > 1 (scenario key
+-- [wrk] pipeline; the harness sets it for wrk's process), init() builds one
+-- string of N requests and request() returns it, as TechEmpower's
+-- pipeline.lua does: wrk writes the N requests at once and waits for N
+-- responses before the next write. wrk takes one script only, hence both
+-- jobs in this one.
+--
+-- wrk 4.1.0 facts this relies on (src/stats.c, src/script.c, src/wrk.c, src/wrk.lua):
 --  * every time is in microseconds; summary.duration too;
 --  * an empty stats object reports min = 2^64 - 1, so it is written as 0
 --    (#stats is the number of distinct values recorded, 0 when empty);
 --  * stats:percentile(100) returns 0 (its rank is count + 1, never reached),
 --    so the 100th percentile is the maximum;
---  * `requests` holds each thread's request rate (req/s), sampled every 100 ms.
+--  * `requests` holds each thread's request rate (req/s), sampled every 100 ms;
+--  * wrk.format() builds a request from wrk.method, wrk.path (the URL's path)
+--    and wrk.headers (every -H, and Host), so the pipelined requests are the
+--    ones wrk would send without a script;
+--  * the pipeline depth is the number of requests wrk's parser finds in the
+--    string request() returns (script_verify_request); summary.requests
+--    counts every response, but a latency sample is one write's N
+--    responses, from the write to the last of them;
+--  * pipelined, the latency statistics are wrong: the coordinated-omission
+--    correction (stats_correct) takes one response per sample, adds samples
+--    below the minimum that no percentile reaches, so most percentiles are 0
+--    (wg/wrk#236). They are still written here; results_writer.cpp leaves
+--    them out of runs.csv and latency.csv;
+--  * a global request() makes wrk "dynamic": it calls request() once per
+--    write, that is once per N requests.
 
 local percentiles = {}
 for p = 1, 99 do percentiles[#percentiles + 1] = p end
@@ -90,6 +112,21 @@ local function write_file(path, text)
    local renamed, rename_error = os.rename(temporary, path)
    if not renamed then
       io.stderr:write("report.lua: cannot rename ", temporary, " to ", path, ": ", tostring(rename_error), "\n")
+   end
+end
+
+local depth = tonumber(os.getenv("PREFORK_BENCH_PIPELINE") or "") or 1
+if depth > 1 then
+   local batch
+
+   function init(args)
+      local copies = {}
+      for i = 1, depth do copies[i] = wrk.format() end
+      batch = table.concat(copies)
+   end
+
+   function request()
+      return batch
    end
 end
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..load import Results
+from ..tables import is_idle
 from . import comparison, cpu, fairness, latency, sweep, throughput
 from .frame import save
 
@@ -38,6 +39,10 @@ def plot_all(results: Results, out_dir: Path | None = None) -> list[Path]:
     """Every figure that applies to these results, into out_dir (default RESULTS_DIR/plots); the files written."""
     out_dir = Path(out_dir) if out_dir is not None else results.path / "plots"
     written = []
+    # Every figure draws wrk's load: none applies to an idle-connections
+    # scenario, whose figures are its summary.md table.
+    if is_idle(results.runs):
+        return written
     for name, draw in FIGURES.items():
         fig = draw(results)
         if fig is not None:

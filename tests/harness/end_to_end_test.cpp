@@ -285,5 +285,55 @@ TEST_F(EndToEnd, InterruptStopsEverythingAndKeepsWhatFinished) {
     EXPECT_TRUE(processes_mentioning(temp.path().string()).empty()) << "the harness left processes running";
 }
 
+// [wrk] pipeline = 4: report.lua sends four requests per write. 8
+// connections waiting 10 ms each cannot pass 800 req/s one request at a
+// time; our servers wait for a pipelined batch together, so pipelining shows
+// as a rate above that ceiling. Every response wrk counted, the server
+// counted too: at most a batch per connection more (answered as wrk stopped).
+TEST_F(EndToEnd, PipelinedRunSendsSeveralRequestsPerWrite) {
+    const fs::path scenario = temp.path() / "pipeline.toml";
+    std::ofstream(scenario) << "description = \"pipelining\"\nrepetitions = 1\nwarmup = \"0\"\n"
+                               "[handler]\ndelay = \"10ms\"\n"
+                               "[wrk]\nthreads = 2\nconnections = 8\nduration = \"1s\"\ntimeout = \"2s\"\npipeline = 4\n"
+                               "[[server]]\nmodel = \"prefork-epoll\"\n";
+    const fs::path out = temp.path() / "results";
+    Outcome outcome = run_harness({"run", scenario.string(), "--out", out.string()}, temp.path() / "output.txt");
+    ASSERT_EQ(outcome.status, 0) << outcome.output;
+    const fs::path dir = results_dir(out);
+    std::vector<std::string> runs = lines_of(dir / "runs.csv");
+    ASSERT_EQ(runs.size(), 2u);
+    std::vector<std::string> header = split_csv_line(runs[0]);
+    std::vector<std::string> row = split_csv_line(runs[1]);
+    ASSERT_EQ(row.size(), header.size()) << runs[1];
+    auto at = [&](const std::string& name) {
+        auto found = std::find(header.begin(), header.end(), name);
+        if (found == header.end()) throw std::runtime_error("runs.csv has no column " + name);
+        return row[static_cast<std::size_t>(found - header.begin())];
+    };
+    EXPECT_EQ(at("status"), "ok") << runs[1];
+    EXPECT_EQ(at("pipeline"), "4") << runs[1];
+    EXPECT_EQ(at("errors_read"), "0") << runs[1];
+    EXPECT_EQ(at("errors_status"), "0") << runs[1];
+    EXPECT_EQ(at("latency_p50_ms"), "") << "wrk 4.1 measures no latency when pipelining: " << runs[1];
+    EXPECT_GT(std::stod(at("requests_per_s")), 1.5 * 800) << "no more than one request in flight per connection";
+
+    std::vector<std::string> workers = lines_of(dir / "workers.csv");
+    ASSERT_GE(workers.size(), 2u);
+    std::vector<std::string> worker_header = split_csv_line(workers[0]);
+    const auto requests_column =
+        static_cast<std::size_t>(std::find(worker_header.begin(), worker_header.end(), "requests") - worker_header.begin());
+    ASSERT_LT(requests_column, worker_header.size()) << workers[0];
+    double served = 0;
+    for (std::size_t i = 1; i < workers.size(); ++i) served += std::stod(split_csv_line(workers[i])[requests_column]);
+    const double counted = std::stod(at("requests"));
+    EXPECT_GE(served, counted) << "the server served fewer requests than wrk counted";
+    EXPECT_LE(served, counted + 8 * 4) << "the server served more than a batch per connection beyond wrk's count";
+
+    nlohmann::json meta = nlohmann::json::parse(read_file(dir / "meta.json"));
+    ASSERT_EQ(meta["runs"].size(), 1u);
+    EXPECT_EQ(meta["runs"][0]["wrk_pipeline"], 4) << meta["runs"].dump();
+    EXPECT_TRUE(processes_mentioning(temp.path().string()).empty()) << "the harness left processes running";
+}
+
 } // namespace
 } // namespace pb::harness

@@ -103,5 +103,22 @@ TEST(MetricsTest, CpuPercent) {
     EXPECT_DOUBLE_EQ(cpu_percent(usage, 0), 0);
 }
 
+// Nearest rank: the ceil(p/100 * n)-th smallest value.
+TEST(MetricsTest, NearestRankPercentiles) {
+    std::vector<double> hundred;
+    for (int i = 100; i >= 1; --i) hundred.push_back(i); // unsorted on purpose
+    EXPECT_EQ(nearest_rank(hundred, 50), 50);
+    EXPECT_EQ(nearest_rank(hundred, 99), 99);
+    EXPECT_EQ(nearest_rank(hundred, 100), 100);
+    EXPECT_EQ(nearest_rank(hundred, 0.5), 1);
+    const std::vector<double> ten = {0.3, 0.1, 0.2, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 5.0};
+    EXPECT_EQ(nearest_rank(ten, 50), 0.5);
+    EXPECT_EQ(nearest_rank(ten, 99), 5.0); // rank ceil(9.9) = 10
+    EXPECT_EQ(nearest_rank({2.5}, 50), 2.5);
+    EXPECT_FALSE(nearest_rank({}, 50));
+    EXPECT_FALSE(nearest_rank(ten, 0));
+    EXPECT_FALSE(nearest_rank(ten, 101));
+}
+
 } // namespace
 } // namespace pb::harness

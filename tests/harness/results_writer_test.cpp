@@ -147,16 +147,60 @@ TEST_F(ResultsWriterTest, RunsHeaderIsExact) {
     const auto rows = parse_csv(read_file(dir_ / "runs.csv"));
     ASSERT_FALSE(rows.empty());
     const Row expected = {
-        "run_id", "server", "kind", "model", "flags", "repetition", "connections", "threads", "delay_ms", "work_ms",
-        "status", "reason", "requests_per_s", "transfer_bytes_per_s", "requests", "duration_s",
+        "run_id", "server", "kind", "model", "flags", "repetition", "connections", "threads", "pipeline", "delay_ms",
+        "work_ms", "status", "reason", "requests_per_s", "transfer_bytes_per_s", "requests", "duration_s",
         "latency_p50_ms", "latency_p75_ms", "latency_p90_ms", "latency_p99_ms", "latency_p99_9_ms",
         "latency_max_ms", "latency_mean_ms", "latency_stdev_ms", "errors_connect", "errors_read",
         "errors_write", "errors_status", "errors_timeout", "server_cpu_s", "server_cpu_percent",
         "wrk_cpu_percent", "server_rss_mib", "server_voluntary_switches", "server_involuntary_switches",
         "server_processes", "server_threads", "workers_conn_min", "workers_conn_max", "jain_connections",
         "unserved_connections", "listen_queue_max", "listen_queue_end", "listen_queue_median", "little_bound_rps", "efficiency",
-        "pinning", "server_killed"};
+        "pinning", "server_killed", "mode", "idle_held", "idle_pss_before_kib", "idle_pss_held_kib",
+        "idle_pss_after_kib", "idle_bytes_per_connection", "idle_server_processes", "idle_probes",
+        "idle_probe_p50_ms", "idle_probe_p99_ms", "idle_probe_max_ms", "idle_dropped"};
     EXPECT_EQ(rows[0], expected);
+}
+
+// An idle-connections run fills its own columns and leaves wrk's empty; a
+// wrk run leaves the idle ones empty.
+TEST_F(ResultsWriterTest, IdleRunsHaveTheirOwnColumns) {
+    RunResult idle = planned_run(3, "prefork", "prefork-epoll", "", "server=0 wrk=1");
+    idle.mode = "idle-connections";
+    idle.threads = 0;
+    idle.delay = 100ms; // no Little's-law bound without wrk, even with a wait
+    idle.connections = 2000;
+    idle.idle.measured = true;
+    idle.idle.held = 2000;
+    idle.idle.pss_before_bytes = 2048 * 1024;
+    idle.idle.pss_held_bytes = 2048 * 1024 + 2000 * 512;
+    idle.idle.pss_after_bytes = 2048 * 1024 + 2000 * 600;
+    idle.idle.server_processes = 3;
+    idle.idle.probe_ms = {0.2, 0.1, 0.3, 4.5};
+    idle.idle.dropped = 1;
+    const std::vector<RunResult> runs{ok_run(), idle};
+    write_runs_csv(dir_ / "runs.csv", runs);
+    const auto r = records(parse_csv(read_file(dir_ / "runs.csv")));
+    ASSERT_EQ(r.size(), 2u);
+    EXPECT_EQ(r[1].at("mode"), "idle-connections");
+    EXPECT_EQ(r[1].at("connections"), "2000");
+    EXPECT_EQ(r[1].at("idle_held"), "2000");
+    EXPECT_EQ(r[1].at("idle_pss_before_kib"), "2048");
+    EXPECT_EQ(r[1].at("idle_pss_held_kib"), "3048");
+    EXPECT_EQ(r[1].at("idle_pss_after_kib"), "3219");
+    EXPECT_EQ(r[1].at("idle_bytes_per_connection"), "512");
+    EXPECT_EQ(r[1].at("idle_server_processes"), "3");
+    EXPECT_EQ(r[1].at("idle_probes"), "4");
+    EXPECT_EQ(r[1].at("idle_probe_p50_ms"), "0.2");
+    EXPECT_EQ(r[1].at("idle_probe_p99_ms"), "4.5");
+    EXPECT_EQ(r[1].at("idle_probe_max_ms"), "4.5");
+    EXPECT_EQ(r[1].at("idle_dropped"), "1");
+    for (const char* empty : {"threads", "requests_per_s", "latency_p50_ms", "errors_connect", "server_cpu_s",
+                              "little_bound_rps", "efficiency"})
+        EXPECT_EQ(r[1].at(empty), "") << empty;
+    EXPECT_EQ(r[0].at("mode"), "wrk");
+    for (const char* empty : {"idle_held", "idle_pss_before_kib", "idle_bytes_per_connection", "idle_probes",
+                              "idle_probe_p50_ms", "idle_dropped"})
+        EXPECT_EQ(r[0].at(empty), "") << empty;
 }
 
 TEST_F(ResultsWriterTest, OneRowPerRunWithTheMeasuredValues) {
@@ -269,6 +313,23 @@ TEST_F(ResultsWriterTest, WorkersOneRowPerWorkerWithEveryCounter) {
     EXPECT_EQ(cell(2, "worker"), "1");
     EXPECT_EQ(cell(2, "pid"), "101");
     EXPECT_EQ(cell(2, "connections"), "250");
+}
+
+// wrk 4.1's latency of a pipelined run is not a measurement (results_writer.cpp).
+TEST_F(ResultsWriterTest, PipelinedRunHasItsDepthAndNoLatency) {
+    RunResult pipelined = ok_run();
+    pipelined.pipeline = 16;
+    const std::vector<RunResult> runs{pipelined};
+    write_runs_csv(dir_ / "runs.csv", runs);
+    auto r = records(parse_csv(read_file(dir_ / "runs.csv")))[0];
+    EXPECT_EQ(r["pipeline"], "16");
+    EXPECT_EQ(r["requests"], "51200");
+    for (const char* empty : {"latency_p50_ms", "latency_p99_9_ms", "latency_max_ms", "latency_mean_ms"})
+        EXPECT_EQ(r[empty], "") << empty;
+    write_latency_csv(dir_ / "latency.csv", runs);
+    EXPECT_EQ(parse_csv(read_file(dir_ / "latency.csv")).size(), 1u) << "a header only";
+    write_runs_csv(dir_ / "runs.csv", runs_);
+    EXPECT_EQ(records(parse_csv(read_file(dir_ / "runs.csv")))[0]["pipeline"], "1");
 }
 
 TEST_F(ResultsWriterTest, NoRunsIsAHeaderOnly) {

@@ -51,5 +51,16 @@ TEST(RunPlan, EveryServerMeetsEveryConnectionCountInEveryRepetition) {
             }
 }
 
+// An idle-connections scenario has one connection count, its [idle] one,
+// whatever wrk's would have been.
+TEST(RunPlan, IdleRunsUseTheIdleConnections) {
+    Scenario s = three_servers(Order::interleave, 2, {16, 64});
+    s.mode = Mode::idle_connections;
+    s.idle.connections = 2000;
+    std::vector<PlannedRun> runs = plan_runs(s);
+    EXPECT_EQ(labels(s, runs), "ABCBCA");
+    for (const PlannedRun& run : runs) EXPECT_EQ(run.connections, 2000);
+}
+
 } // namespace
 } // namespace pb::harness

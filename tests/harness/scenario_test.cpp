@@ -187,5 +187,115 @@ TEST(Scenario, ModelBinariesLiveInTheBuildTree) {
     EXPECT_EQ(model_binary("/b", "accept-mutex-fork"), "/b/servers/accept_mutex_fork/accept-mutex-fork");
 }
 
+// [wrk] pipeline: requests per write, 1 (none) unless the file says otherwise.
+TEST(Scenario, PipelineIsOneUnlessSet) {
+    EXPECT_EQ(parse(minimal).wrk.pipeline, 1);
+    EXPECT_EQ(parse("description = \"d\"\n[wrk]\nconnections = 8\n" + servers).wrk.pipeline, 1);
+}
+
+TEST(Scenario, PipelineIsRead) {
+    EXPECT_EQ(parse("description = \"d\"\n[wrk]\npipeline = 16\n" + servers).wrk.pipeline, 16);
+    EXPECT_EQ(parse("description = \"d\"\n[wrk]\npipeline = 1\n" + servers).wrk.pipeline, 1);
+    EXPECT_EQ(parse("description = \"d\"\n[wrk]\npipeline = 1024\n" + servers).wrk.pipeline, 1024);
+}
+
+const BadCase bad_pipelines[] = {
+    {"zero", "description = \"d\"\n[wrk]\npipeline = 0\n" + servers, "wrk.pipeline", "integer from 1 to 1024"},
+    {"negative", "description = \"d\"\n[wrk]\npipeline = -4\n" + servers, "wrk.pipeline", "integer from 1 to 1024"},
+    {"above 1024", "description = \"d\"\n[wrk]\npipeline = 1025\n" + servers, "wrk.pipeline",
+     "integer from 1 to 1024"},
+    {"a string", "description = \"d\"\n[wrk]\npipeline = \"16\"\n" + servers, "wrk.pipeline",
+     "integer from 1 to 1024"},
+    {"a fraction", "description = \"d\"\n[wrk]\npipeline = 2.5\n" + servers, "wrk.pipeline",
+     "integer from 1 to 1024"},
+    {"a whole float", "description = \"d\"\n[wrk]\npipeline = 16.0\n" + servers, "wrk.pipeline",
+     "integer from 1 to 1024"},
+    {"a boolean", "description = \"d\"\n[wrk]\npipeline = true\n" + servers, "wrk.pipeline",
+     "integer from 1 to 1024"},
+    {"outside [wrk]", "description = \"d\"\npipeline = 16\n" + servers, "pipeline", "known keys"},
+};
+
+class BadPipeline : public testing::TestWithParam<BadCase> {};
+
+TEST_P(BadPipeline, ErrorNamesFileKeyAndExpectation) {
+    const BadCase& c = GetParam();
+    std::string message = error_of(c.text);
+    EXPECT_NE(message.find("test.toml"), std::string::npos) << message;
+    EXPECT_NE(message.find(c.key), std::string::npos) << message;
+    EXPECT_NE(message.find(c.expected), std::string::npos) << message;
+}
+
+INSTANTIATE_TEST_SUITE_P(Cases, BadPipeline, testing::ValuesIn(bad_pipelines), test_support::ByLabel());
+
+TEST(Scenario, PlaintextPipelinesSixteen) {
+    Scenario s = load_scenario(PREFORK_BENCH_SOURCE_DIR "/scenarios/plaintext.toml");
+    EXPECT_EQ(s.wrk.pipeline, 16);
+    EXPECT_EQ(s.delay, 0ns);
+    EXPECT_EQ(s.wrk.connections, (std::vector<int>{256, 1024}));
+    EXPECT_EQ(s.pin, "split");
+}
+
+// mode = "idle-connections" and its [idle] table.
+TEST(Scenario, ModeIsWrkUnlessSet) {
+    EXPECT_EQ(parse(minimal).mode, Mode::wrk);
+    EXPECT_EQ(run_connections(parse(minimal)), std::vector<int>{512});
+    EXPECT_EQ(parse("description = \"d\"\nmode = \"wrk\"\n" + servers).mode, Mode::wrk);
+}
+
+TEST(Scenario, IdleModeGetsTheDocumentedDefaults) {
+    Scenario s = parse("description = \"d\"\nmode = \"idle-connections\"\n" + servers);
+    EXPECT_EQ(s.mode, Mode::idle_connections);
+    EXPECT_EQ(to_string(s.mode), "idle-connections");
+    EXPECT_EQ(s.idle.connections, 10'000);
+    EXPECT_EQ(s.idle.batch, 100);
+    EXPECT_EQ(s.idle.probes, 200);
+    EXPECT_EQ(s.idle.settle, 2s);
+    EXPECT_EQ(run_connections(s), std::vector<int>{10'000});
+    EXPECT_EQ(s.wrk.headers, documented_headers()); // the health check's and the idle requests'
+    EXPECT_EQ(effective_run_timeout(s), 2s + 120s);
+}
+
+TEST(Scenario, EveryIdleKeyIsRead) {
+    Scenario s = parse("description = \"d\"\nmode = \"idle-connections\"\nrun_timeout = \"30s\"\n"
+                       "[idle]\nconnections = 300\nbatch = 50\nprobes = 10\nsettle = \"250ms\"\n" + servers);
+    EXPECT_EQ(s.idle.connections, 300);
+    EXPECT_EQ(s.idle.batch, 50);
+    EXPECT_EQ(s.idle.probes, 10);
+    EXPECT_EQ(s.idle.settle, 250ms);
+    EXPECT_EQ(run_connections(s), std::vector<int>{300});
+    EXPECT_EQ(effective_run_timeout(s), 30s);
+}
+
+TEST(Scenario, IdleBatchDefaultsToAtMostTheConnections) {
+    Scenario s = parse("description = \"d\"\nmode = \"idle-connections\"\n[idle]\nconnections = 40\n" + servers);
+    EXPECT_EQ(s.idle.batch, 40);
+    EXPECT_EQ(parse("description = \"d\"\nmode = \"idle-connections\"\n[idle]\nsettle = \"0\"\n" + servers).idle.settle,
+              0ns);
+}
+
+const std::string idle_mode = "description = \"d\"\nmode = \"idle-connections\"\n";
+
+const BadCase bad_idle_cases[] = {
+    {"unknown mode", "description = \"d\"\nmode = \"idle\"\n" + servers, "mode", "\"idle-connections\""},
+    {"mode not a string", "description = \"d\"\nmode = 1\n" + servers, "mode", "a string"},
+    {"idle table in wrk mode", "description = \"d\"\n[idle]\nconnections = 10\n" + servers, "idle",
+     "mode = \"idle-connections\""},
+    {"wrk table in idle mode", idle_mode + "[wrk]\nconnections = 10\n" + servers, "wrk", "idle-connections"},
+    {"warmup in idle mode", idle_mode + "warmup = \"1s\"\n" + servers, "warmup", "idle-connections"},
+    {"idle not a table", idle_mode + "idle = 5\n" + servers, "idle", "a table"},
+    {"unknown idle key", idle_mode + "[idle]\nconnection = 5\n" + servers, "idle.connection", "known keys"},
+    {"zero connections", idle_mode + "[idle]\nconnections = 0\n" + servers, "idle.connections", "integer from 1"},
+    {"connections as text", idle_mode + "[idle]\nconnections = \"10k\"\n" + servers, "idle.connections",
+     "integer from 1"},
+    {"batch above connections", idle_mode + "[idle]\nconnections = 10\nbatch = 11\n" + servers, "idle.batch",
+     "idle.connections (10)"},
+    {"zero batch", idle_mode + "[idle]\nbatch = 0\n" + servers, "idle.batch", "integer from 1"},
+    {"zero probes", idle_mode + "[idle]\nprobes = 0\n" + servers, "idle.probes", "integer from 1"},
+    {"settle not a duration", idle_mode + "[idle]\nsettle = \"soon\"\n" + servers, "idle.settle", "duration"},
+    {"settle as a number", idle_mode + "[idle]\nsettle = 2\n" + servers, "idle.settle", "duration string"},
+};
+
+INSTANTIATE_TEST_SUITE_P(Idle, BadScenario, testing::ValuesIn(bad_idle_cases), test_support::ByLabel());
+
 } // namespace
 } // namespace pb::harness
