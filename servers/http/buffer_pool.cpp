@@ -27,7 +27,7 @@ IoBuffers* BufferPool::take() {
         // into becomes resident.
         void* memory = ::mmap(nullptr, sizeof(IoBuffers), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (memory == MAP_FAILED) return nullptr;
-        buffers = new (memory) IoBuffers; // trivial: no bytes written
+        buffers = new (memory) IoBuffers; // writes only the batch's replies: one page
     }
     buffers->batch.clear();
     ++in_use_;
@@ -45,7 +45,8 @@ void BufferPool::give(IoBuffers* buffers) {
 
 void BufferPool::trim() {
     // The low-water mark is how many blocks nobody needed during the whole
-    // interval; at steady state it is near zero and nothing churns.
+    // interval; at steady state it is near zero and nothing churns. Which
+    // blocks go does not matter, only how many.
     for (std::size_t i = 0; i < low_water_ && free_ != nullptr; ++i) {
         FreeBlock* block = free_;
         free_ = block->next;

@@ -1,8 +1,9 @@
 #pragma once
 // The buffers of busy connections. A connection takes a block when bytes
-// arrive and gives it back as soon as it holds no partial request and no
-// unsent response, so an idle keep-alive connection costs no buffer memory
-// (nginx does the same). Blocks come from mmap so that trimming really hands
+// arrive and gives it back once it holds no buffered bytes and no unsent
+// response (the epoll loops at once, the threadpool after park_after), so
+// an idle keep-alive connection costs no buffer memory (nginx does the
+// same). Blocks come from mmap so that trimming really hands
 // the pages back: the pool keeps what the recent peak needed, and trim()
 // releases the blocks that stayed unused for a whole trim interval.
 #include <cstddef>
@@ -44,7 +45,9 @@ private:
 };
 
 // The same behind a mutex, for the thread-pool model whose connections move
-// between threads. Held for a few pointer operations per request.
+// between threads. Taken when a connection starts or stops being idle (and
+// then held for a few pointer operations, or an mmap when the pool is
+// empty), and by the trim timer; never per request of a busy connection.
 class SharedBufferPool {
 public:
     IoBuffers* take() {

@@ -1,6 +1,7 @@
 #include "http/http_session.hpp"
 
 #include <algorithm>
+#include <cassert>
 #include <cstring>
 
 namespace pb {
@@ -10,6 +11,7 @@ std::span<char> HttpSession::free_space() {
     // model may parse while a read into the last free_space() is in flight.
     // A partial request moves to the front only when the tail is nearly used
     // up: in the common case (whole requests per read) nothing is copied.
+    assert(buffer_ != nullptr && "attach() a buffer before reading");
     if (begin_ == end_) begin_ = end_ = 0;
     else if (buffer_size - end_ < max_head_size / 8 && begin_ > 0) compact();
     return {buffer_ + end_, buffer_size - end_};

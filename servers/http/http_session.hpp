@@ -3,8 +3,8 @@
 // bytes in, replies out, in order. It parses the input buffer it is given,
 // keeps the pipelined remainder, discards request bodies and turns parse
 // failures into error replies. The model owns the socket, the waiting, the
-// writes and the buffer (attach/detach: a pooled one only while bytes are
-// buffered, see buffer_pool.hpp).
+// writes and the buffer (attach/detach: a pooled one while the connection
+// is busy, see buffer_pool.hpp).
 #include <cstddef>
 #include <optional>
 #include <span>
@@ -26,9 +26,10 @@ public:
     // Received bytes not consumed yet: the buffer must stay.
     bool holds_bytes() const { return end_ > begin_; }
 
-    // Where the next read may go; empty while the buffer is full. It may move
-    // buffered bytes, as may reset(): call neither while a read is in flight.
-    // next_reply() never moves them.
+    // Where the next read may go (attached only); empty while the buffer is
+    // full. It may move buffered bytes: do not call it while a read is in
+    // flight. next_reply() never moves them; reset() only forgets them, so a
+    // read still in flight lands in bytes nobody parses.
     std::span<char> free_space();
     void received(std::size_t bytes);
 

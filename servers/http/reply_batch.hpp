@@ -41,14 +41,17 @@ struct ReplyBatch {
 std::size_t collect_replies(HttpSession& session, const HandlerConfig& config, WorkerCounters& counters,
                             ReplyBatch& batch);
 
-// Draining: every response of the batch says Connection: close.
+// Draining: the last response of the batch says Connection: close (the
+// ones before it are answered as asked; nothing after it is read).
 void close_after(ReplyBatch& batch);
 
 // The responses of the whole batch, back to back, into `out`
 // (ReplyBatch::output_size bytes). Returns the bytes written.
 std::size_t format_batch(const ReplyBatch& batch, std::string_view date, std::span<char> out);
 
-// Counts the batch's responses once they have all been sent.
+// Counts the batch's responses once they have all been sent: a client that
+// leaves in the middle of a batch gets none of it counted (bytes_out still
+// counts what reached the socket).
 void count_sent(const ReplyBatch& batch, WorkerCounters& counters);
 
 } // namespace pb

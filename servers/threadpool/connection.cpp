@@ -101,6 +101,10 @@ void Connection::wait_for_request() {
 
 void Connection::read() {
     if (reading_ || parked_ || closed_ || peer_eof_) return;
+    // Without buffers and nothing in progress (a new connection, a parked
+    // one): wait for the first bytes before taking a block, as the epoll
+    // loop does, so that a silent client costs no buffer either.
+    if (io_ == nullptr && !busy_ && !lingering_) return wait_readable();
     if (!take_buffers()) return close(); // out of memory: this client goes
     // Full of pipelined requests: reading resumes once replies consume them.
     std::span<char> space = session_.free_space();
@@ -153,6 +157,10 @@ void Connection::park() {
     session_.detach();
     config_.pool->give(io_);
     io_ = nullptr;
+    wait_readable();
+}
+
+void Connection::wait_readable() {
     parked_ = true;
     socket_.async_wait(tcp::socket::wait_read,
                        [self = shared_from_this()](const error_code& error) { self->on_readable(error); });
@@ -162,6 +170,7 @@ void Connection::on_readable(const error_code& error) {
     parked_ = false;
     if (closed_) return;
     if (error) return close();
+    if (!take_buffers()) return close(); // out of memory: this client goes
     read(); // the edge made Asio's next read speculative: it reads at once
 }
 

@@ -4,11 +4,13 @@
 // header timeouts. Every handler runs on the strand, so the state below
 // needs no lock; the registry's stop() is the only call from elsewhere.
 //
-// Reads stay outstanding between requests: Asio's reactor then reads as the
-// edge arrives, one recv per request and no epoll_ctl. A connection idle
-// for park_after gives its buffers back to the pool and waits for
-// readability instead (async_wait: one epoll_ctl each time it parks), so an
-// idle keep-alive connection holds no buffer.
+// A new connection waits for its first bytes without buffers (async_wait).
+// Once it is busy, reads stay outstanding between requests: Asio's reactor
+// then reads as the edge arrives, with no epoll_ctl (but see
+// tests/integration/system_call_test.cpp: Asio also reads speculatively).
+// A connection idle for park_after gives its buffers back to the pool and
+// waits for readability again (async_wait: one epoll_ctl each time it
+// parks), so an idle keep-alive connection holds no buffer.
 #include <algorithm>
 #include <chrono>
 #include <cstddef>
@@ -72,6 +74,7 @@ private:
     void on_linger_read(const error_code& error, std::size_t bytes);
     bool may_park() const;
     void park();
+    void wait_readable();
     void on_readable(const error_code& error);
 
     void set_deadline(std::chrono::nanoseconds timeout);
