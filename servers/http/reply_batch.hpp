@@ -33,6 +33,11 @@ struct ReplyBatch {
     // The connection closes after the last response of this batch.
     bool closes() const { return count > 0 && !replies[count - 1].keep_alive; }
     void clear() { count = 0; }
+    // A batch of the worker's own reply (a 408), sent alone.
+    void only(const Reply& reply) {
+        replies[0] = reply;
+        count = 1;
+    }
 };
 
 // Parses the buffered requests into `batch` until none is complete, the

@@ -145,8 +145,7 @@ bool Worker::read_more(int fd, Clock::time_point deadline, bool idle) {
         ++counters_.timeouts;
         if (!idle) {
             ReplyBatch& batch = io_->batch;
-            batch.clear();
-            batch.replies[batch.count++] = reject(Status::request_timeout);
+            batch.only(reject(Status::request_timeout));
             std::size_t size = format_batch(batch, date_.now(), io_->output_span());
             if (send_all(fd, io_->output, size, counters_)) count_sent(batch, counters_);
         }

@@ -114,9 +114,7 @@ bool Worker::send_alone(Connection& c, const Reply& reply) {
         close(c);
         return false;
     }
-    c.io->batch.clear();
-    c.io->batch.replies[0] = reply;
-    c.io->batch.count = 1;
+    c.io->batch.only(reply);
     return send_batch(c);
 }
 

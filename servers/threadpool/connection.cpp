@@ -268,8 +268,7 @@ void Connection::on_timeout() {
     if (lingering_) return close();
     ++worker_counters().timeouts;
     if (busy_ || !session_.mid_request() || io_ == nullptr) return close(); // idle: close silently
-    ReplyBatch& batch = io_->batch; // empty: not busy
-    batch.replies[batch.count++] = reject(Status::request_timeout); // closes after the write
+    io_->batch.only(reject(Status::request_timeout)); // not busy: the batch was empty; closes after the write
     busy_ = true;
     deadline_ = park_at_ = clock::time_point::max();
     send();

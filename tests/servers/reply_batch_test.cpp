@@ -135,3 +135,16 @@ TEST_F(Batch, DrainingClosesAfterTheLastResponse) {
 }
 
 } // namespace
+
+namespace {
+
+TEST(ReplyBatchOnly, ReplacesWhateverWasThereWithOneReply) {
+    pb::ReplyBatch batch;
+    batch.count = 5;
+    batch.only(pb::reject(pb::Status::request_timeout));
+    EXPECT_EQ(batch.count, 1u);
+    EXPECT_EQ(batch.replies[0].status, pb::Status::request_timeout);
+    EXPECT_TRUE(batch.closes());
+}
+
+} // namespace
