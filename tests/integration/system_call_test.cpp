@@ -3,7 +3,9 @@
 // epoll_ctl, and at most one timer system call per batch of expiring waits.
 // strace counts the calls of the serving processes around exactly 10,000
 // requests, on one connection and on 64, with no wait and through a 1 ms
-// wait; the ceilings are the same for every model.
+// wait; the ceilings are the same for every model but one: the threadpool's
+// reads, and its timer calls through a wait, are held to Asio's own figure
+// (expect_within_ceilings).
 //
 // strace runs with -C -y: the summary table (-c) counts every call, and each
 // trace line names what a call's descriptor is, so that reads and writes on
@@ -259,6 +261,9 @@ constexpr double socket_call_ceiling = 1.05; // reads, and writes, on the connec
 constexpr double epoll_ctl_ceiling = 0.01;   // steady state: nothing to add or remove
 constexpr double timer_ceiling_waiting = 1.05; // at most one per batch of expiring waits
 constexpr double timer_ceiling_no_wait = 0.01;
+// The threadpool: two reads per request at most, and two timer calls through
+// a wait, Asio's reactor's own cost (see expect_within_ceilings).
+constexpr double asio_reactor_ceiling = 2.05;
 
 constexpr std::array<std::string_view, 5> read_calls = {"read", "readv", "recv", "recvfrom", "recvmsg"};
 constexpr std::array<std::string_view, 6> write_calls = {"write", "writev", "send", "sendto", "sendmsg", "sendmmsg"};
@@ -464,24 +469,27 @@ void SystemCallsPerRequest::expect_within_ceilings(int connections, const std::s
         << label << ": " << per_request(writes, "socket writes") << ", ceiling " << socket_call_ceiling;
     EXPECT_LE(ratio(epoll_ctls), epoll_ctl_ceiling)
         << label << ": " << per_request(epoll_ctls, "epoll_ctl") << ", ceiling " << epoll_ctl_ceiling;
-    const bool reads_over = ratio(reads) > socket_call_ceiling;
-    const bool timers_over = ratio(timers) > timer_ceiling;
-    if (GetParam().name == "threadpool" && (reads_over || timers_over)) {
-        // A known miss, reported rather than passed (issue 11 stays open on
-        // it). Asio's reactor reads speculatively whenever a read starts
-        // after one that returned data (epoll_reactor.ipp clears
-        // try_speculative_ only on a read of 0 bytes), so each read begun
-        // before the next request arrives costs a recv that returns EAGAIN;
-        // and its timer queue re-arms the timerfd after every expiry. The
-        // other ceilings above still apply to it.
-        GTEST_SKIP() << label << ": above the ceilings by Asio's design: " << per_request(reads, "socket reads")
-                     << ", " << per_request(timers, "timer calls") << " (ceilings " << socket_call_ceiling << ", "
-                     << timer_ceiling << ")";
-    }
-    EXPECT_LE(ratio(reads), socket_call_ceiling)
-        << label << ": " << per_request(reads, "socket reads") << ", ceiling " << socket_call_ceiling;
-    EXPECT_LE(ratio(timers), timer_ceiling)
-        << label << ": " << per_request(timers, "timer calls") << ", ceiling " << timer_ceiling;
+    // The threadpool's known miss (issue 11), asserted at the figure Asio's
+    // reactor allows rather than skipped, so that a regression still fails.
+    // Asio reads speculatively whenever a read starts after one that
+    // returned data (epoll_reactor.ipp clears try_speculative_ only on a read
+    // of 0 bytes), so a read begun before the next request arrives costs a
+    // recv that returns EAGAIN: always through a wait (the read that watches
+    // for a reset), and by timing without one (1.01 to 1.25 at c=64 here).
+    // Its timer queue re-arms the timerfd after every expiry. Reading by
+    // async_wait instead would cost an epoll_ctl MOD per request (start_op
+    // without speculation).
+    const bool asio = GetParam().name == "threadpool";
+    const double read_ceiling = asio ? asio_reactor_ceiling : socket_call_ceiling;
+    const double waiting_timer_ceiling = asio && waits ? asio_reactor_ceiling : timer_ceiling;
+    if (asio)
+        std::cout << "[ syscalls ] " << label << ": reads" << (waits ? " and timer calls" : "")
+                  << " held to Asio's ceiling of " << asio_reactor_ceiling << " per request, not "
+                  << socket_call_ceiling << "\n";
+    EXPECT_LE(ratio(reads), read_ceiling)
+        << label << ": " << per_request(reads, "socket reads") << ", ceiling " << read_ceiling;
+    EXPECT_LE(ratio(timers), waiting_timer_ceiling)
+        << label << ": " << per_request(timers, "timer calls") << ", ceiling " << waiting_timer_ceiling;
 }
 
 TEST_P(SystemCallsPerRequest, OneConnectionWithoutAWait) { expect_within_ceilings(1, "0"); }
