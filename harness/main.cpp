@@ -18,7 +18,8 @@ void on_stop_signal(int) { interrupted = true; }
 
 // Ctrl-C or SIGTERM ends the scenario after the run in progress has been
 // stopped and recorded; the servers are in their own process groups, so the
-// signal does not reach them.
+// signal does not reach them. No SA_RESTART: a harness blocked waiting for
+// the run lock gets EINTR and sees the flag.
 void take_stop_signals() {
     struct sigaction action{};
     action.sa_handler = on_stop_signal;
@@ -46,6 +47,11 @@ int main(int argc, char** argv) {
     run->add_option("--build-dir", options.build_dir, "Build tree with the server binaries (default: this binary's)");
     run->add_option("--wrk-script", options.wrk_script, "The Lua report script (default: harness/wrk/report.lua)");
     run->add_option("--peers-dir", options.peers_dir, "Peer definitions, <dir>/*/<name>.toml (default: the source tree's peers/)");
+    run->add_flag("--no-wait", options.no_wait, "Refuse at once when another harness runs on this machine (default: wait for it)");
+    run->add_flag("--kill-leftovers", options.kill_leftovers,
+                  "End processes an earlier harness left running (default: refuse to start, naming them)");
+    run->add_option("--lock", options.lock_file,
+                    "The machine's run lock (default: $PREFORK_BENCH_LOCK, else /run/lock/prefork-bench.lock, else /tmp/prefork-bench.lock)");
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& error) {

@@ -22,8 +22,6 @@ namespace {
 
 using std::chrono::milliseconds;
 
-constexpr milliseconds sample_interval{100};
-
 
 // wrk counts whole seconds.
 std::string wrk_seconds(std::chrono::nanoseconds duration) {
@@ -89,17 +87,22 @@ void run_wrk(const RunContext& context, ChildProcess& wrk, std::chrono::nanoseco
     if (status != 0) throw std::runtime_error("wrk " + describe_wait_status(status));
 }
 
-ChildSpec wrk_spec(const RunContext& context, std::vector<std::string> argv, const std::filesystem::path& out,
+ChildSpec wrk_spec(const RunContext& context, int id, std::vector<std::string> argv, const std::filesystem::path& out,
                    const std::filesystem::path& err, const std::filesystem::path& report) {
     ChildSpec spec;
     spec.argv = std::move(argv);
     spec.cpus = context.pinning.wrk_cpus;
+    spec.die_with_parent = true;
     spec.stdout_file = out;
     spec.stderr_file = err;
     if (!report.empty()) spec.env.emplace_back("PREFORK_BENCH_REPORT", report.string());
     // report.lua pipelines when this is above 1. Set for every wrk, 1 too, so
     // that a value in the harness's own environment never leaks into a run.
     spec.env.emplace_back("PREFORK_BENCH_PIPELINE", std::to_string(context.scenario->wrk.pipeline));
+    // Found by the watchdog and the leftover check like the server.
+    const std::string marker = run_marker(context, id);
+    if (auto equals = marker.find('='); equals != std::string::npos)
+        spec.env.emplace_back(marker.substr(0, equals), marker.substr(equals + 1));
     return spec;
 }
 
@@ -107,7 +110,7 @@ void measure(const RunContext& context, LaunchedServer& server, const Files& fil
     const Scenario& scenario = *context.scenario;
     if (scenario.warmup > std::chrono::nanoseconds::zero()) {
         std::vector<std::string> warmup = wrk_command(context, result.connections, scenario.warmup, server.port());
-        ChildProcess wrk(wrk_spec(context, warmup, files.warmup_out, files.wrk_stderr, {}));
+        ChildProcess wrk(wrk_spec(context, result.id, warmup, files.warmup_out, files.wrk_stderr, {}));
         run_wrk(context, wrk, scenario.warmup + std::chrono::seconds(30));
     }
     std::optional<std::vector<WorkerRow>> baseline = server.counters_now(milliseconds(3000));
@@ -115,27 +118,34 @@ void measure(const RunContext& context, LaunchedServer& server, const Files& fil
     ListenQueue queue;
     std::vector<int> queue_lengths;
     TreeSampler server_sampler(server.pid(), sample_interval, [&] {
-        if (auto length = listen_queue_length(server.port())) {
-            queue.sampled = true;
-            queue.max = std::max(queue.max, *length);
-            queue.at_end = *length;
-            queue_lengths.push_back(*length);
-        }
+        const std::optional<int> length = listen_queue_length(server.port());
+        if (!length) throw std::runtime_error(fmt::format("the listen queue: nothing listened on port {}", server.port()));
+        queue.sampled = true;
+        queue.max = std::max(queue.max, *length);
+        queue.at_end = *length;
+        queue_lengths.push_back(*length);
     });
     result.wrk_command = wrk_command(context, result.connections, scenario.wrk.duration, server.port());
     server_sampler.start();
-    ChildProcess wrk(wrk_spec(context, result.wrk_command, files.wrk_out, files.wrk_stderr, files.wrk_report));
-    TreeSampler wrk_sampler(wrk.pid(), sample_interval);
+    ChildProcess wrk(wrk_spec(context, result.id, result.wrk_command, files.wrk_out, files.wrk_stderr, files.wrk_report));
+    TreeSampler wrk_sampler(wrk.pid(), sample_interval, {}, TreeSampler::RootGone::ends_the_window);
     wrk_sampler.start();
+    const auto stop_samplers = [&] {
+        result.server_usage = server_sampler.stop();
+        result.wrk_usage = wrk_sampler.stop();
+        result.sampling.add(server_sampler.cost());
+        result.sampling.add(wrk_sampler.cost());
+        // A sample that failed leaves a figure short: the run is kept, marked.
+        if (const std::string error = server_sampler.error(); !error.empty()) mark_suspect(result, "sampling the server: " + error);
+        if (const std::string error = wrk_sampler.error(); !error.empty()) mark_suspect(result, "sampling wrk: " + error);
+    };
     try {
         run_wrk(context, wrk, effective_run_timeout(scenario));
     } catch (...) {
-        result.server_usage = server_sampler.stop();
-        result.wrk_usage = wrk_sampler.stop();
+        stop_samplers();
         throw;
     }
-    result.server_usage = server_sampler.stop();
-    result.wrk_usage = wrk_sampler.stop();
+    stop_samplers();
     if (!queue_lengths.empty()) {
         auto middle = queue_lengths.begin() + static_cast<std::ptrdiff_t>(queue_lengths.size() / 2);
         std::nth_element(queue_lengths.begin(), middle, queue_lengths.end());
@@ -197,6 +207,7 @@ RunResult execute_run(const RunContext& context, const PlannedRun& planned) {
     result.delay = scenario.delay;
     result.work = scenario.work;
     result.pinning = context.pinning.describe();
+    result.wrk_cpus = context.wrk_cpus;
 
     const Files files = files_for(context, planned.id);
     try {

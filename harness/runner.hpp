@@ -3,6 +3,7 @@
 // wrk while sampling /proc, stop the server, collect its counters. Every
 // process started here is stopped here, by PID, also on failure and Ctrl-C.
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <map>
 
@@ -14,6 +15,9 @@
 
 namespace pb::harness {
 
+// How often the server's and wrk's process trees are sampled while wrk measures.
+inline constexpr std::chrono::milliseconds sample_interval{100};
+
 struct RunContext {
     const Scenario* scenario = nullptr;
     std::filesystem::path build_dir;   // where the server binaries are
@@ -21,6 +25,7 @@ struct RunContext {
     std::filesystem::path wrk_script;  // harness/wrk/report.lua
     std::filesystem::path raw_dir;     // results/.../raw
     Pinning pinning;
+    int wrk_cpus = 0;                  // CPUs wrk may run on: its pinning's, or all allowed at start
     std::map<std::string, PeerDefinition> peers; // the scenario's peers by name (peer_definition.hpp)
     std::string run_marker;            // unique to this harness process; each run adds ".ID"
     const std::atomic<bool>* interrupted = nullptr; // set by SIGINT/SIGTERM

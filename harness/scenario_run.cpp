@@ -13,7 +13,10 @@
 #include "idle_run.hpp"
 #include "launch/affinity.hpp"
 #include "launch/peer_launcher.hpp"
+#include "guard/run_marker.hpp"
+#include "machine_claim.hpp"
 #include "meta.hpp"
+#include "results/results_dir.hpp"
 #include "results/results_writer.hpp"
 #include "results/summary.hpp"
 #include "runner.hpp"
@@ -99,6 +102,23 @@ void print_idle_plan(const RunContext& context, const std::vector<PlannedRun>& p
     }
 }
 
+// What sampling /proc cost, over every run: the harness's own load on the
+// machine it measures.
+nlohmann::json sampling_facts(const std::vector<RunResult>& results) {
+    SamplingCost total;
+    for (const RunResult& run : results) total.add(run.sampling);
+    const auto us = [](std::chrono::nanoseconds d) { return std::chrono::duration<double, std::micro>(d).count(); };
+    const double samples = total.samples > 0 ? total.samples : 1;
+    return {{"samples", total.samples},
+            {"interval_ms", sample_interval.count()},
+            {"wall_us_mean", us(total.wall_total) / samples},
+            {"wall_us_max", us(total.wall_max)},
+            {"cpu_us_mean", us(total.cpu_total) / samples},
+            {"cpu_us_max", us(total.cpu_max)},
+            {"note", "one sample: the server's or wrk's process tree from /proc (and the server's listen queue), on the "
+                     "harness's CPUs; wall = elapsed, cpu = the sampling thread's CPU time"}};
+}
+
 } // namespace
 
 int run_scenario(const ScenarioOptions& options, const std::atomic<bool>& interrupted) {
@@ -112,10 +132,12 @@ int run_scenario(const ScenarioOptions& options, const std::atomic<bool>& interr
     context.wrk_script = options.wrk_script.empty() ? default_wrk_script() : options.wrk_script;
     context.interrupted = &interrupted;
     auto pin_mode = parse_pin_mode(scenario.pin);
-    context.pinning = plan_pinning(pin_mode.value_or(PinMode::none), pb::allowed_cpus());
+    const std::vector<int> allowed = pb::allowed_cpus();
+    context.pinning = plan_pinning(pin_mode.value_or(PinMode::none), allowed);
+    context.wrk_cpus = static_cast<int>(context.pinning.wrk_cpus.empty() ? allowed.size() : context.pinning.wrk_cpus.size());
     context.wrk_path = "wrk";
     context.peers = load_peers(scenario, options.peers_dir.empty() ? default_peers_dir() : options.peers_dir);
-    context.run_marker = fmt::format("PREFORK_BENCH_RUN={}", getpid());
+    context.run_marker = fmt::format("{}={}", run_marker_name, getpid());
     if (options.dry_run) {
         if (scenario.mode == Mode::idle_connections)
             print_idle_plan(context, plan);
@@ -123,6 +145,14 @@ int run_scenario(const ScenarioOptions& options, const std::atomic<bool>& interr
             print_plan(context, plan);
         return 0;
     }
+
+    ClaimOptions claim_options;
+    claim_options.lock_file = options.lock_file;
+    claim_options.wait = !options.no_wait;
+    claim_options.leftovers = options.kill_leftovers ? Leftovers::kill : Leftovers::refuse;
+    claim_options.holder = fmt::format("prefork-bench PID {} running {} since {} UTC", getpid(), options.scenario.string(),
+                                       utc_stamp(std::chrono::system_clock::now(), "{:%Y-%m-%d %H:%M:%S}"));
+    const MachineClaim claim = claim_machine(claim_options, interrupted);
 
     const std::vector<int> counts = run_connections(scenario);
     int max_connections = *std::max_element(counts.begin(), counts.end());
@@ -138,11 +168,20 @@ int run_scenario(const ScenarioOptions& options, const std::atomic<bool>& interr
 
     const auto started = std::chrono::system_clock::now();
     const std::filesystem::path dir =
-        options.out / hostname() / (utc_stamp(started, "{:%Y%m%dT%H%M%SZ}") + "-" + scenario.name);
+        create_results_dir(options.out / hostname(), utc_stamp(started, "{:%Y%m%dT%H%M%SZ}") + "-" + scenario.name);
     context.raw_dir = dir / "raw";
     std::filesystem::create_directories(context.raw_dir);
 
     nlohmann::json meta = start_meta(context, preflight, options.scenario, started);
+    // After the machine's facts are read (they include the allowed CPUs) and
+    // before the first thread: from here on the harness runs beside wrk.
+    const std::vector<int> harness_cpus = pin_harness(context.pinning, allowed);
+    meta["harness"] = {{"cpus", harness_cpus},
+                       {"pinned", !context.pinning.wrk_cpus.empty()},
+                       {"pid", getpid()},
+                       {"watchdog_pid", claim.watchdog->pid()},
+                       {"lock_file", claim.lock_file.string()},
+                       {"note", "the harness's threads (samplers, wait loops) run on these CPUs, wrk's when pinned"}};
     write_json(dir / "meta.json", meta);
     fmt::print("results: {}\n", dir.string());
 
@@ -169,10 +208,12 @@ int run_scenario(const ScenarioOptions& options, const std::atomic<bool>& interr
                    planned.connections, planned.repetition, scenario.repetitions, eta);
         std::fflush(stdout);
         RunResult result = execute_run(context, planned);
-        if (result.status == RunStatus::ok && idle)
-            fmt::print("{}\n", idle_outcome(result));
-        else if (result.status == RunStatus::ok)
-            fmt::print("{:.0f} req/s, p99 {:.1f} ms\n", result.wrk.requests_per_second(), result.wrk.latency_at(99));
+        const bool measured = result.status == RunStatus::ok || result.status == RunStatus::suspect;
+        const std::string suspect = result.status == RunStatus::suspect ? " (suspect: " + result.reason + ")" : "";
+        if (measured && idle)
+            fmt::print("{}{}\n", idle_outcome(result), suspect);
+        else if (measured)
+            fmt::print("{:.0f} req/s, p99 {:.1f} ms{}\n", result.wrk.requests_per_second(), result.wrk.latency_at(99), suspect);
         else
             fmt::print("{}: {}\n", to_string(result.status), result.reason);
         results.push_back(std::move(result));
@@ -183,6 +224,7 @@ int run_scenario(const ScenarioOptions& options, const std::atomic<bool>& interr
     }
 
     finish_meta(meta, results, interrupted.load(), std::chrono::system_clock::now());
+    meta["sampling"] = sampling_facts(results);
     write_json(dir / "meta.json", meta);
 
     if (const std::optional<std::string> failure = write_summary(dir)) {
@@ -191,6 +233,7 @@ int run_scenario(const ScenarioOptions& options, const std::atomic<bool>& interr
     }
     fmt::print("\n{}\nresults: {}\n", pb::read_whole_file(dir / "summary.md").value_or(""), dir.string());
 
+    // A suspect run is not a success: its figures need a second look.
     bool all_ok = results.size() == plan.size() &&
                   std::all_of(results.begin(), results.end(), [](const RunResult& r) { return r.status == RunStatus::ok; });
     return all_ok ? 0 : 1;

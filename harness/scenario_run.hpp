@@ -17,10 +17,15 @@ struct ScenarioOptions {
     std::filesystem::path build_dir; // empty: the build tree this binary is in
     std::filesystem::path wrk_script;
     std::filesystem::path peers_dir; // empty: the source tree's peers/
+    std::filesystem::path lock_file; // empty: guard/run_lock.hpp's default
+    bool no_wait = false;            // refuse at once when another harness runs
+    bool kill_leftovers = false;     // end an earlier harness's leftovers instead of refusing
 };
 
-// 0 when every run succeeded, 1 when one failed or the summary could not be
-// written (the results stay), and throws on a bad scenario or machine.
+// 0 when every run succeeded, 1 when one failed or was suspect or the
+// summary could not be written (the results stay), and throws on a bad
+// scenario or machine, or when the machine is taken (another harness with
+// no_wait, leftovers without kill_leftovers).
 int run_scenario(const ScenarioOptions& options, const std::atomic<bool>& interrupted);
 
 } // namespace pb::harness

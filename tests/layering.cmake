@@ -18,8 +18,9 @@ set(rules
   "harness/host:common host"
   "harness/measure:common measure"
   "harness/results:common measure results"
-  "harness/launch:common scenario measure launch"
-  "harness:common scenario host measure results launch")
+  "harness/guard:common guard"
+  "harness/launch:common scenario measure guard launch"
+  "harness:common scenario host measure results guard launch")
 
 set(violations "")
 foreach(rule IN LISTS rules)

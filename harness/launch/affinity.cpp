@@ -1,6 +1,10 @@
 #include "launch/affinity.hpp"
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 #include "common/cpus.hpp"
+#include "common/system_error.hpp"
 
 namespace pb::harness {
 
@@ -22,6 +26,13 @@ Pinning plan_pinning(PinMode mode, const std::vector<int>& allowed) {
     pinning.server_cpus.assign(allowed.begin(), allowed.begin() + server_count);
     pinning.wrk_cpus.assign(allowed.begin() + server_count, allowed.end());
     return pinning;
+}
+
+std::vector<int> pin_harness(const Pinning& pinning, const std::vector<int>& allowed) {
+    if (pinning.wrk_cpus.empty()) return allowed;
+    if (const int error = pb::CpuMask(pinning.wrk_cpus).apply_to_current_process(); error != 0)
+        throw_system_error("sched_setaffinity", fmt::format("the harness to CPUs {}", fmt::join(pinning.wrk_cpus, ",")), error);
+    return pinning.wrk_cpus;
 }
 
 } // namespace pb::harness

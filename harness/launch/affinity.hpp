@@ -23,4 +23,11 @@ struct Pinning {
 // rest to wrk. With fewer than 2 CPUs there is nothing to split: none.
 Pinning plan_pinning(PinMode mode, const std::vector<int>& allowed);
 
+// Puts the harness itself (the calling thread and every thread it starts
+// later) on wrk's CPUs, never the server's: its samplers and wait loops
+// must not land in the server's CPU time. Returns the CPUs it now runs on:
+// wrk's when pinned, else `allowed` unchanged. Call before any thread is
+// started. Throws naming sched_setaffinity.
+std::vector<int> pin_harness(const Pinning& pinning, const std::vector<int>& allowed);
+
 } // namespace pb::harness

@@ -11,16 +11,9 @@
 #include <sys/types.h>
 #include <vector>
 
+#include "guard/marked_processes.hpp"
+
 namespace pb::harness {
-
-struct LeftoverProcess {
-    pid_t pid = 0;
-    std::string command; // from /proc/PID/cmdline, spaces between arguments
-};
-
-// Living processes (zombies excluded) in process group `group` or whose
-// environment holds the entry `marker` ("NAME=value"); never this process.
-std::vector<LeftoverProcess> processes_of_run(pid_t group, std::string_view marker);
 
 // True while a socket other than TIME_WAIT holds 127.0.0.1:port (a bind with
 // SO_REUSEADDR fails).

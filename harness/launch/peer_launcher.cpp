@@ -48,6 +48,7 @@ bool connects(std::uint16_t port) {
 ChildSpec child_spec(const PeerLaunch& launch, const TemplateValues& values, std::vector<std::string> command) {
     ChildSpec spec;
     spec.argv = std::move(command);
+    spec.die_with_parent = true; // its own children do not: the watchdog kills its group
     spec.cpus = launch.cpus;
     spec.stdout_file = launch.stdout_file;
     spec.stderr_file = launch.stderr_file;
@@ -94,14 +95,17 @@ RunningPeer::RunningPeer(PeerLaunch launch) : launch_(std::move(launch)) {
     write_peer_config(launch_.peer, values);
     command_ = peer_command(launch_.peer, values);
     process_ = std::make_unique<ChildProcess>(child_spec(launch_, values, command_));
+    watched_ = std::make_unique<WatchedGroup>(process_->pid()); // a peer's children do not die with the harness
 
     const auto deadline = std::chrono::steady_clock::now() + launch_.ready_timeout;
     while (!connects(port_)) {
         std::string why;
         if (launch_.interrupted != nullptr && launch_.interrupted->load())
             why = fmt::format("was interrupted while waiting for its port {}", port_);
-        else if (process_->wait_for(milliseconds(50)))
+        else if (process_->wait_for(milliseconds(50))) {
+            if (connects(port_)) break; // it left its server running and exited, as a daemon does
             why = fmt::format("{} before its port {} answered", describe_wait_status(*process_->wait_status()), port_);
+        }
         else if (std::chrono::steady_clock::now() >= deadline)
             why = fmt::format("did not answer on port {} within {} ms", port_, launch_.ready_timeout.count());
         if (why.empty()) continue;

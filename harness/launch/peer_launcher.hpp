@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/child_process.hpp"
+#include "guard/watchdog.hpp"
 #include "launch/launched_server.hpp"
 #include "scenario/peer_definition.hpp"
 
@@ -47,6 +48,7 @@ private:
     std::uint16_t port_ = 0;
     std::vector<std::string> command_;
     std::unique_ptr<ChildProcess> process_;
+    std::unique_ptr<WatchedGroup> watched_; // after process_: forgotten before it is stopped
     bool stopped_ = false, killed_ = false;
 };
 

@@ -30,6 +30,7 @@ std::vector<std::string> full_command(const ServerLaunch& launch) {
 ChildSpec server_spec(const ServerLaunch& launch) {
     ChildSpec spec;
     spec.argv = full_command(launch);
+    spec.die_with_parent = true; // and the forking servers' workers die with it
     spec.cpus = launch.cpus;
     spec.stderr_file = launch.stderr_file;
     if (auto equals = launch.run_marker.find('='); equals != std::string::npos)

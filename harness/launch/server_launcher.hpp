@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/child_process.hpp"
+#include "guard/watchdog.hpp"
 #include "launch/launched_server.hpp"
 #include "measure/stats_csv.hpp"
 
@@ -43,6 +44,7 @@ private:
     ServerLaunch launch_;
     std::vector<std::string> command_;
     ChildProcess process_;
+    WatchedGroup watched_{process_.pid()}; // after process_: forgotten before it is stopped
     std::uint16_t port_ = 0;
     bool stopped_ = false, killed_ = false;
 };

@@ -2,6 +2,8 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <fmt/format.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -9,6 +11,7 @@
 #include <charconv>
 #include <memory>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <string_view>
 
@@ -162,33 +165,114 @@ double ticks_per_second() {
     return static_cast<double>(ticks);
 }
 
-} // namespace
+// /proc/PID/task/TID/children lists what each thread forked (Linux 3.5,
+// CONFIG_PROC_CHILDREN); checked once.
+bool children_files_exist() {
+    static const bool exist = [] {
+        const std::string self = "/proc/self/task/" + std::to_string(::gettid()) + "/children";
+        return ::access(self.c_str(), R_OK) == 0;
+    }();
+    return exist;
+}
 
-std::vector<pid_t> process_tree(pid_t root) {
+// The children of every thread of `pid`; nothing when it is gone.
+std::optional<std::vector<pid_t>> children_of(pid_t pid) {
+    const auto tids = numeric_entries(proc_path(pid) + "/task");
+    if (!tids) return std::nullopt;
+    std::vector<pid_t> children;
+    for (pid_t tid : *tids) {
+        const auto text = read_proc(proc_path(pid) + "/task/" + std::to_string(tid) + "/children");
+        if (!text) continue; // the thread ended meanwhile
+        std::string_view rest = *text;
+        while (!rest.empty()) {
+            const std::size_t start = rest.find_first_not_of(' ');
+            if (start == std::string_view::npos) break;
+            rest.remove_prefix(start);
+            const std::size_t end = std::min(rest.find(' '), rest.size());
+            if (auto child = parse_number<pid_t>(rest.substr(0, end))) children.push_back(*child);
+            rest.remove_prefix(end);
+        }
+    }
+    return children;
+}
+
+// Without the children files: every process's ppid, from a scan of /proc.
+std::vector<pid_t> forest_by_scan(const std::vector<pid_t>& roots) {
     const auto pids = numeric_entries("/proc");
     if (!pids) throw_system_error("opendir", "/proc", ENOENT);
     std::multimap<pid_t, pid_t> children; // by parent
-    bool root_alive = false;
+    std::set<pid_t> alive;
     for (pid_t pid : *pids) {
         const auto text = read_proc(proc_path(pid) + "/stat");
         const auto stat = text ? parse_stat(*text) : std::nullopt;
         if (!stat) continue;
         children.emplace(stat->ppid, pid);
-        root_alive = root_alive || pid == root;
+        alive.insert(pid);
     }
-    if (!root_alive) return {};
-    std::vector<pid_t> tree{root};
-    for (std::size_t next = 0; next < tree.size(); ++next) {
-        auto [first, last] = children.equal_range(tree[next]);
-        for (auto it = first; it != last; ++it) tree.push_back(it->second);
+    std::vector<pid_t> forest;
+    std::set<pid_t> found;
+    for (pid_t root : roots) {
+        if (!alive.count(root) || !found.insert(root).second) continue;
+        forest.push_back(root);
+        for (std::size_t next = forest.size() - 1; next < forest.size(); ++next) {
+            auto [first, last] = children.equal_range(forest[next]);
+            for (auto it = first; it != last; ++it)
+                if (found.insert(it->second).second) forest.push_back(it->second);
+        }
     }
-    return tree;
+    return forest;
 }
 
-TreeSnapshot snapshot_tree(pid_t root) {
+// The CPU time of the calling thread so far.
+std::chrono::nanoseconds thread_cpu_time() {
+    timespec now{};
+    if (::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now) != 0) throw_system_error("clock_gettime", "CLOCK_THREAD_CPUTIME_ID");
+    return std::chrono::seconds(now.tv_sec) + std::chrono::nanoseconds(now.tv_nsec);
+}
+
+} // namespace
+
+std::vector<pid_t> process_tree(pid_t root) { return process_forest({root}); }
+
+std::vector<pid_t> process_forest(const std::vector<pid_t>& roots) {
+    if (!children_files_exist()) return forest_by_scan(roots);
+    std::vector<pid_t> forest;
+    std::set<pid_t> found;
+    for (pid_t root : roots) {
+        if (found.count(root) || ::access(proc_path(root).c_str(), F_OK) != 0) continue; // seen, or gone
+        found.insert(root);
+        forest.push_back(root);
+        // Breadth first from here; `forest` is the queue.
+        for (std::size_t next = forest.size() - 1; next < forest.size(); ++next) {
+            const std::optional<std::vector<pid_t>> children = children_of(forest[next]);
+            if (!children) continue; // ended meanwhile
+            for (pid_t child : *children)
+                if (found.insert(child).second) forest.push_back(child);
+        }
+    }
+    return forest;
+}
+
+TreeSnapshot snapshot_of(const std::vector<pid_t>& processes) {
     TreeSnapshot snapshot;
-    for (pid_t pid : process_tree(root)) add_process(pid, snapshot);
+    for (pid_t pid : processes) add_process(pid, snapshot);
     return snapshot;
+}
+
+void SamplingCost::add(std::chrono::nanoseconds wall, std::chrono::nanoseconds cpu) {
+    ++samples;
+    wall_total += wall;
+    cpu_total += cpu;
+    wall_max = std::max(wall_max, wall);
+    cpu_max = std::max(cpu_max, cpu);
+}
+
+void SamplingCost::add(const SamplingCost& other) {
+    samples += other.samples;
+    wall_total += other.wall_total;
+    cpu_total += other.cpu_total;
+    wall_max = std::max(wall_max, other.wall_max);
+    cpu_max = std::max(cpu_max, other.cpu_max);
 }
 
 void UsageAccumulator::add(const TreeSnapshot& snapshot) {
@@ -227,8 +311,9 @@ ProcessUsage UsageAccumulator::result() const {
     return usage;
 }
 
-TreeSampler::TreeSampler(pid_t root, std::chrono::milliseconds interval, std::function<void()> on_tick)
-    : root_(root), interval_(interval), on_tick_(std::move(on_tick)) {
+TreeSampler::TreeSampler(pid_t root, std::chrono::milliseconds interval, std::function<void()> on_tick,
+                         RootGone root_gone)
+    : root_(root), interval_(interval), on_tick_(std::move(on_tick)), root_gone_(root_gone) {
     if (interval_ <= std::chrono::milliseconds::zero())
         throw std::invalid_argument("TreeSampler: the interval must be positive");
 }
@@ -283,30 +368,47 @@ void TreeSampler::run() {
     tick(); // the end of the window
 }
 
-void TreeSampler::tick() {
-    auto keep_first = [this](std::string_view what) noexcept {
-        std::lock_guard lock(mutex_);
-        try {
-            if (error_.empty()) error_ = what;
-        } catch (...) {
-            // Out of memory while keeping the message: lose the message.
-        }
-    };
+void TreeSampler::keep_first(std::string_view what) noexcept {
+    std::lock_guard lock(mutex_);
     try {
-        usage_.add(snapshot_tree(root_));
+        if (error_.empty()) error_ = what;
+    } catch (...) {
+        // Out of memory while keeping the message: lose the message.
+    }
+}
+
+// One snapshot of the tree as it is now, followed from the root and from
+// what was seen before.
+void TreeSampler::sample() {
+    std::vector<pid_t> roots{root_};
+    roots.insert(roots.end(), seen_.begin(), seen_.end());
+    seen_ = process_forest(roots);
+    const bool root_alive = !seen_.empty() && seen_.front() == root_;
+    if (!root_alive && root_gone_ == RootGone::is_an_error)
+        keep_first(fmt::format("process {} is gone while it was being measured", root_));
+    usage_.add(snapshot_of(seen_));
+}
+
+void TreeSampler::tick() {
+    const auto wall_start = std::chrono::steady_clock::now();
+    const std::chrono::nanoseconds cpu_start = thread_cpu_time();
+    try {
+        sample();
     } catch (const std::exception& e) {
         keep_first(e.what());
     } catch (...) {
         keep_first("sampling the process tree: unknown exception");
     }
-    if (!on_tick_) return;
-    try {
-        on_tick_();
-    } catch (const std::exception& e) {
-        keep_first(e.what());
-    } catch (...) {
-        keep_first("on_tick: unknown exception");
+    if (on_tick_) {
+        try {
+            on_tick_();
+        } catch (const std::exception& e) {
+            keep_first(e.what());
+        } catch (...) {
+            keep_first("on_tick: unknown exception");
+        }
     }
+    cost_.add(std::chrono::steady_clock::now() - wall_start, thread_cpu_time() - cpu_start);
 }
 
 } // namespace pb::harness

@@ -45,14 +45,31 @@ struct TreeSnapshot {
     int threads_count = 0;
 };
 
-// root and all its descendants, root first (found through the ppid in
-// /proc/*/stat). Empty when root is gone; a process that vanishes while
-// scanning is skipped.
+// root and all its descendants, root first, found through
+// /proc/PID/task/TID/children (only the tree is read, not all of /proc; a
+// full scan of the ppids where the kernel lacks those files). Empty when
+// root is gone; a process that vanishes while reading is skipped.
 std::vector<pid_t> process_tree(pid_t root);
 
-// Every thread of every process of the tree. Processes and threads that
-// vanish while reading are left out.
-TreeSnapshot snapshot_tree(pid_t root);
+// The living ones of `roots` and all their descendants, each once, in the
+// order found.
+std::vector<pid_t> process_forest(const std::vector<pid_t>& roots);
+
+// Every thread of every process given. Processes and threads that vanish
+// while reading are left out.
+TreeSnapshot snapshot_of(const std::vector<pid_t>& processes);
+inline TreeSnapshot snapshot_tree(pid_t root) { return snapshot_of(process_tree(root)); }
+
+// What sampling costs the machine, one sample at a time: the harness's own
+// time, which must not be mistaken for the server's.
+struct SamplingCost {
+    int samples = 0;
+    std::chrono::nanoseconds wall_total{0}, wall_max{0}; // elapsed, per sample
+    std::chrono::nanoseconds cpu_total{0}, cpu_max{0};   // the sampling thread's CPU time, per sample
+
+    void add(std::chrono::nanoseconds wall, std::chrono::nanoseconds cpu);
+    void add(const SamplingCost& other);
+};
 
 // Turns a series of snapshots into the usage over the window they span. The
 // first snapshot is the baseline: each thread counts what it gained since it
@@ -78,10 +95,18 @@ private:
 // every interval, one more when stopped. on_tick runs on that thread after
 // each snapshot (the runner samples the listen queue there too). Nothing
 // thrown while sampling escapes the thread: the first message is kept in
-// error().
+// error(), and so is a root that is gone when RootGone::is_an_error.
+//
+// The tree is followed from root and from every process seen in it before,
+// so a descendant that daemonizes (its parent becomes PID 1) is still
+// counted.
 class TreeSampler {
 public:
-    TreeSampler(pid_t root, std::chrono::milliseconds interval, std::function<void()> on_tick = {});
+    // A server must live through its window; wrk ends its own.
+    enum class RootGone { is_an_error, ends_the_window };
+
+    TreeSampler(pid_t root, std::chrono::milliseconds interval, std::function<void()> on_tick = {},
+                RootGone root_gone = RootGone::is_an_error);
     TreeSampler(const TreeSampler&) = delete;
     TreeSampler& operator=(const TreeSampler&) = delete;
     ~TreeSampler();
@@ -93,14 +118,21 @@ public:
     ProcessUsage stop();
     // The first error met while sampling; empty when there was none.
     std::string error() const;
+    // What the samples cost; read after stop().
+    const SamplingCost& cost() const { return cost_; }
 
 private:
     void run();
     void tick();
+    void sample();
+    void keep_first(std::string_view what) noexcept;
 
     pid_t root_;
     std::chrono::milliseconds interval_;
     std::function<void()> on_tick_;
+    RootGone root_gone_;
+    std::vector<pid_t> seen_;   // the tree at the last sample; touched by the thread only
+    SamplingCost cost_;         // touched by the thread only, read after join
     mutable std::mutex mutex_;
     std::condition_variable wake_;
     bool stopping_ = false;

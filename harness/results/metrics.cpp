@@ -1,5 +1,7 @@
 #include "results/metrics.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -61,6 +63,15 @@ std::optional<double> nearest_rank(std::vector<double> values, double p) {
     const double rank = std::ceil(p / 100.0 * static_cast<double>(values.size()) - 1e-9);
     const std::size_t index = static_cast<std::size_t>(std::max(rank, 1.0)) - 1;
     return values[std::min(index, values.size() - 1)];
+}
+
+std::optional<ClientBound> client_bound(const RunResult& run) {
+    if (run.wrk.duration_s <= 0 || run.wrk_usage.processes == 0 || run.wrk_cpus <= 0) return std::nullopt;
+    const double percent = cpu_percent(run.wrk_usage, run.wrk.duration_s);
+    const double share = percent / (100.0 * run.wrk_cpus);
+    if (share < client_bound_share) return ClientBound{};
+    return ClientBound{true, fmt::format("wrk used {:.1f} % of its {} CPU{} (at least {:.0f} %)", 100.0 * share, run.wrk_cpus,
+                                         run.wrk_cpus == 1 ? "" : "s", 100.0 * client_bound_share)};
 }
 
 } // namespace pb::harness

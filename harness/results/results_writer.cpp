@@ -97,6 +97,16 @@ std::string unserved(const RunResult& run) {
     return value ? fmt::format("{}", *value) : std::string();
 }
 
+std::string client_bound_cell(const RunResult& run) {
+    const std::optional<ClientBound> verdict = client_bound(run);
+    return verdict ? std::string(verdict->bound ? "true" : "false") : std::string();
+}
+
+std::string client_bound_reason(const RunResult& run) {
+    const std::optional<ClientBound> verdict = client_bound(run);
+    return verdict ? verdict->reason : std::string();
+}
+
 struct RunColumn {
     const char* name;
     std::string (*value)(const RunResult& run, const Measured& m);
@@ -153,6 +163,9 @@ const RunColumn run_columns[] = {
     {"little_bound_rps", [](const RunResult& r, const Measured& m) { return m.idle ? std::string() : number(little_bound(r.connections, r.delay, r.work)); }},
     {"efficiency", [](const RunResult& r, const Measured& m) { return m.wrk ? number(efficiency(r)) : std::string(); }},
     {"pinning", [](const RunResult& r, const Measured&) { return r.pinning; }},
+    {"wrk_cpus", [](const RunResult& r, const Measured&) { return integer_if(r.wrk_cpus > 0, r.wrk_cpus); }},
+    {"client_bound", [](const RunResult& r, const Measured&) { return client_bound_cell(r); }},
+    {"client_bound_reason", [](const RunResult& r, const Measured&) { return client_bound_reason(r); }},
     {"server_killed", [](const RunResult& r, const Measured&) { return std::string(r.server_killed ? "true" : "false"); }},
     // Idle-connections runs only (idle_run.cpp); empty for wrk runs.
     {"mode", [](const RunResult& r, const Measured&) { return r.mode; }},

@@ -2,9 +2,19 @@
 
 namespace pb::harness {
 
+void mark_suspect(RunResult& run, const std::string& why) {
+    if (run.status == RunStatus::ok) {
+        run.status = RunStatus::suspect;
+        run.reason = why;
+    } else if (run.status == RunStatus::suspect) {
+        run.reason += "; " + why;
+    }
+}
+
 std::string to_string(RunStatus status) {
     switch (status) {
     case RunStatus::ok: return "ok";
+    case RunStatus::suspect: return "suspect";
     case RunStatus::failed: return "failed";
     case RunStatus::interrupted: return "interrupted";
     }

@@ -14,7 +14,10 @@
 
 namespace pb::harness {
 
-enum class RunStatus { ok, failed, interrupted };
+// suspect: measured to the end, but something the figures rest on went
+// wrong (a /proc sample failed, the server vanished from a sample): the
+// numbers are kept and marked, with the reason.
+enum class RunStatus { ok, suspect, failed, interrupted };
 
 // What an idle-connections run measured (idle_run.cpp): the server's PSS
 // before and with every connection held, and requests on new connections
@@ -49,11 +52,13 @@ struct RunResult {
     std::string pinning;       // e.g. "server=0 wrk=1" or "none"
 
     RunStatus status = RunStatus::ok;
-    std::string reason;        // why a run failed or was interrupted; empty when ok
+    std::string reason;        // why a run is suspect, failed or was interrupted; empty when ok
+    int wrk_cpus = 0;          // CPUs wrk could run on (its pinning, or all allowed)
 
     // What was measured.
     WrkReport wrk;
     ProcessUsage server_usage, wrk_usage;
+    SamplingCost sampling;     // of the server's and wrk's samplers together
     std::vector<WorkerRow> workers;
     ListenQueue listen_queue;
     bool server_killed = false; // did not exit after SIGTERM within the timeout
@@ -62,5 +67,9 @@ struct RunResult {
 };
 
 std::string to_string(RunStatus status);
+
+// An ok run becomes suspect because of `why`; a suspect one adds it to its
+// reasons; a failed or interrupted one keeps its own reason.
+void mark_suspect(RunResult& run, const std::string& why);
 
 } // namespace pb::harness

@@ -8,20 +8,21 @@
 
 #include "common/units.hpp"
 #include "common/file_text.hpp"
+#include "scenario/problems.hpp"
 #include "scenario/toml_reader.hpp"
 
 namespace pb::harness {
 namespace {
 
-using Reader = TomlReader<PeerError>;
-
-int signal_number(const Reader& reader, const std::string& name) {
+// SIGTERM, the default, when the name is not one of these.
+int signal_number(const TomlReader& reader, const std::string& name) {
     static const std::pair<const char*, int> signals[] = {{"TERM", SIGTERM}, {"INT", SIGINT},   {"QUIT", SIGQUIT},
                                                           {"HUP", SIGHUP},   {"USR1", SIGUSR1}, {"USR2", SIGUSR2},
                                                           {"WINCH", SIGWINCH}, {"KILL", SIGKILL}};
     for (const auto& [signal_name, number] : signals)
         if (name == signal_name) return number;
     reader.fail("stop_signal", fmt::format("a signal name without SIG (TERM, INT, QUIT, HUP, WINCH, ...), got \"{}\"", name));
+    return SIGTERM;
 }
 
 std::string read_text(const std::filesystem::path& file) {
@@ -48,22 +49,24 @@ PeerDefinition load_peer(const std::filesystem::path& file) {
         const auto& where = error.source().begin;
         throw PeerError(fmt::format("{}:{}:{}: {}", file.string(), where.line, where.column, error.description()));
     }
-    Reader reader(root, "", file);
+    Problems problems;
+    TomlReader reader(root, "", file, problems);
     reader.only({"name", "model", "description", "program", "args", "stop_signal", "config", "vars", "env", "packages"});
     PeerDefinition peer;
     peer.file = std::filesystem::absolute(file).lexically_normal();
-    peer.name = reader.required_string("name");
-    if (peer.name != file.stem().string())
+    peer.name = reader.required_string("name").value_or("");
+    if (!reader.failed("name") && peer.name != file.stem().string())
         reader.fail("name", fmt::format("the file's name without .toml (\"{}\"), got \"{}\"", file.stem().string(), peer.name));
-    peer.model = reader.required_string("model");
-    peer.description = reader.required_string("description");
-    peer.program = reader.required_string("program");
+    peer.model = reader.required_string("model").value_or("");
+    peer.description = reader.required_string("description").value_or("");
+    peer.program = reader.required_string("program").value_or("");
     peer.args = reader.strings("args");
     peer.stop_signal = signal_number(reader, reader.string("stop_signal", "TERM"));
     for (auto& [output, template_name] : reader.string_table("config")) {
         if (output.empty() || output.find('/') != std::string::npos || output.front() == '.')
             reader.fail("config", fmt::format("plain file names as keys, got \"{}\"", output));
-        peer.config.push_back({output, peer.file.parent_path() / template_name});
+        else
+            peer.config.push_back({output, peer.file.parent_path() / template_name});
     }
     for (auto& [name, value] : reader.string_table("vars")) peer.vars.emplace(name, value);
     peer.env = reader.string_table("env");
@@ -72,6 +75,7 @@ PeerDefinition load_peer(const std::filesystem::path& file) {
         if (package.empty() || !std::isalnum(static_cast<unsigned char>(package.front())) ||
             package.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789.+-") != std::string::npos)
             reader.fail("packages", fmt::format("Debian package names, got \"{}\"", package));
+    problems.throw_if_any<PeerError>();
     return peer;
 }
 

@@ -40,6 +40,7 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+// Throws one PeerError naming every problem of the file, a line each.
 PeerDefinition load_peer(const std::filesystem::path& file);
 
 // peers_dir/<any folder>/<name>.toml; throws PeerError listing the known

@@ -4,21 +4,21 @@
 #include <cctype>
 #include <fmt/format.h>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <toml++/toml.h>
 
 #include "common/units.hpp"
+#include "scenario/problems.hpp"
 #include "scenario/toml_reader.hpp"
 
 namespace pb::harness {
 namespace {
 
-using Reader = TomlReader<ScenarioError>;
-
 // The harness owns these flags: they decide the port, the stats file and the
 // wait that the Little's-law bound is computed from.
-void check_server_flags(const Reader& reader, const std::vector<std::string>& flags) {
+void check_server_flags(const TomlReader& reader, const std::vector<std::string>& flags) {
     static const std::set<std::string> owned = {"--listen", "--stats", "--delay", "--work"};
     for (const std::string& flag : flags) {
         std::string name = flag.substr(0, flag.find('='));
@@ -29,44 +29,59 @@ void check_server_flags(const Reader& reader, const std::vector<std::string>& fl
 
 // A peer is named by its definition file (peers/<family>/<name>.toml); the
 // file itself is found and read when the scenario runs.
-ServerSpec read_peer(const Reader& reader) {
+ServerSpec read_peer(const TomlReader& reader) {
     reader.only({"label", "kind", "peer"});
     ServerSpec server;
     server.kind = ServerKind::peer;
-    server.model = reader.required_string("peer");
-    bool plain = !server.model.empty() && std::all_of(server.model.begin(), server.model.end(), [](char c) {
-        return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
-    });
-    if (!plain || server.model.front() == '.')
-        reader.fail("peer", fmt::format("a peer name (letters, digits, - _ .), got \"{}\"", server.model));
+    if (std::optional<std::string> peer = reader.required_string("peer")) {
+        bool plain = !peer->empty() && std::all_of(peer->begin(), peer->end(), [](char c) {
+            return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+        });
+        if (!plain || peer->front() == '.')
+            reader.fail("peer", fmt::format("a peer name (letters, digits, - _ .), got \"{}\"", *peer));
+        else
+            server.model = *peer;
+    }
     server.label = reader.string("label", server.model);
     return server;
 }
 
-ServerSpec read_server(const toml::table& table, std::size_t index, const std::filesystem::path& file) {
-    Reader reader(table, fmt::format("server[{}].", index), file);
+// The model stays empty when it could not be read: its label is then no
+// server's name, and read_servers does not compare it.
+ServerSpec read_server(const TomlReader& reader) {
     std::string kind = reader.string("kind", "ours");
+    // Which keys belong depends on the kind that was meant.
+    if (reader.failed("kind")) return {};
     if (kind == "peer") return read_peer(reader);
-    if (kind != "ours") reader.fail("kind", fmt::format("\"ours\" or \"peer\", got \"{}\"", kind));
+    if (kind != "ours") {
+        reader.fail("kind", fmt::format("\"ours\" or \"peer\", got \"{}\"", kind));
+        return {};
+    }
     reader.only({"label", "kind", "model", "flags"});
     ServerSpec server;
-    server.model = reader.required_string("model");
-    const auto& models = known_models();
-    if (std::find(models.begin(), models.end(), server.model) == models.end())
-        reader.fail("model", fmt::format("one of {}, got \"{}\"", fmt::join(models, ", "), server.model));
+    if (std::optional<std::string> model = reader.required_string("model")) {
+        const auto& models = known_models();
+        if (std::find(models.begin(), models.end(), *model) == models.end())
+            reader.fail("model", fmt::format("one of {}, got \"{}\"", fmt::join(models, ", "), *model));
+        else
+            server.model = *model;
+    }
     server.label = reader.string("label", server.model);
     server.flags = reader.strings("flags");
     check_server_flags(reader, server.flags);
     return server;
 }
 
-void read_wrk(const toml::table& table, WrkSpec& wrk, const std::filesystem::path& file) {
-    Reader reader(table, "wrk.", file);
+void read_wrk(const TomlReader& reader, WrkSpec& wrk) {
     reader.only({"threads", "connections", "duration", "timeout", "headers", "path", "pipeline"});
     wrk.threads = reader.positive_int("threads", wrk.threads, 1024);
     wrk.connections = reader.positive_ints("connections", wrk.connections);
-    for (int c : wrk.connections)
-        if (c < wrk.threads) reader.fail("connections", fmt::format("at least wrk.threads ({}) per run", wrk.threads));
+    // Compared only when both were read: against a default in place of a bad
+    // value the complaint would be about numbers the file does not hold.
+    if (!reader.failed("threads") && !reader.failed("connections"))
+        for (int c : wrk.connections)
+            if (c < wrk.threads)
+                reader.fail("connections", fmt::format("at least wrk.threads ({}) per run", wrk.threads));
     wrk.duration = reader.duration("duration", wrk.duration);
     if (wrk.duration < std::chrono::seconds(1)) reader.fail("duration", "at least 1s (wrk counts whole seconds)");
     wrk.timeout = reader.duration("timeout", wrk.timeout);
@@ -80,22 +95,25 @@ void read_wrk(const toml::table& table, WrkSpec& wrk, const std::filesystem::pat
 
 // [idle]: how many connections to hold, how many to open at a time, how many
 // new ones to time while they are held, and how long the server may settle.
-void read_idle(const toml::table& table, IdleSpec& idle, const std::filesystem::path& file) {
-    Reader reader(table, "idle.", file);
+void read_idle(const TomlReader& reader, IdleSpec& idle) {
     reader.only({"connections", "batch", "probes", "settle"});
     idle.connections = reader.positive_int("connections", idle.connections, 1'000'000);
     idle.batch = reader.positive_int("batch", std::min(idle.batch, idle.connections), 1'000'000);
-    if (idle.batch > idle.connections)
+    // As for wrk.connections: not against a default that stands in for a bad value.
+    if (idle.batch > idle.connections && !reader.failed("connections"))
         reader.fail("batch", fmt::format("an integer from 1 to idle.connections ({})", idle.connections));
     idle.probes = reader.positive_int("probes", idle.probes, 100'000);
     idle.settle = reader.duration("settle", idle.settle);
 }
 
 // mode = "idle-connections" measures with the harness's own client, not wrk:
-// wrk's table and warmup would be silently ignored, so they are refused.
-void read_mode(const Reader& reader, Scenario& scenario, const std::filesystem::path& file) {
+// wrk's table and warmup would be silently ignored, so they are refused. With
+// a mode that cannot be read, which tables are wrong is not known: the mode
+// stays wrk and they are not checked.
+void read_mode(const TomlReader& reader, Scenario& scenario) {
     const std::string mode = reader.string("mode", "wrk");
-    if (mode != "wrk" && mode != "idle-connections") reader.fail("mode", "\"wrk\" or \"idle-connections\"");
+    if (reader.failed("mode")) return;
+    if (mode != "wrk" && mode != "idle-connections") return reader.fail("mode", "\"wrk\" or \"idle-connections\"");
     scenario.mode = mode == "wrk" ? Mode::wrk : Mode::idle_connections;
     if (scenario.mode == Mode::wrk) {
         if (reader.has("idle")) reader.fail("idle", "no [idle] table unless mode = \"idle-connections\"");
@@ -105,7 +123,26 @@ void read_mode(const Reader& reader, Scenario& scenario, const std::filesystem::
         if (reader.has(key))
             reader.fail(key, "no such key with mode = \"idle-connections\" (its requests are the documented "
                              "command's, sent by the harness, not wrk)");
-    if (const toml::table* idle = reader.subtable("idle")) read_idle(*idle, scenario.idle, file);
+    if (const toml::table* idle = reader.subtable("idle")) read_idle(reader.nested(*idle, "idle."), scenario.idle);
+}
+
+// [[server]] tables, each read on its own.
+void read_servers(const TomlReader& reader, const toml::table& root, Scenario& scenario) {
+    const toml::array* servers = root["server"].as_array();
+    if (servers == nullptr || servers->empty()) return reader.fail("server", "at least one [[server]] table");
+    std::set<std::string> labels;
+    for (std::size_t i = 0; i < servers->size(); ++i) {
+        const toml::table* table = (*servers)[i].as_table();
+        if (table == nullptr) {
+            reader.fail("server", "[[server]] tables");
+            continue;
+        }
+        const TomlReader server_reader = reader.nested(*table, fmt::format("server[{}].", i));
+        ServerSpec server = read_server(server_reader);
+        if (!server.model.empty() && !labels.insert(server.label).second)
+            server_reader.fail("label", "a label unique in the scenario");
+        scenario.servers.push_back(std::move(server));
+    }
 }
 
 } // namespace
@@ -154,47 +191,40 @@ Scenario parse_scenario(std::string_view text, const std::filesystem::path& file
         const auto& where = error.source().begin;
         throw ScenarioError(fmt::format("{}:{}:{}: {}", file.string(), where.line, where.column, error.description()));
     }
-    Reader reader(root, "", file);
+    Problems problems;
+    TomlReader reader(root, "", file, problems);
     reader.only({"name", "description", "repetitions", "order", "warmup", "pin", "run_timeout", "handler", "wrk",
                  "server", "mode", "idle"});
     Scenario scenario;
     scenario.file = file;
     scenario.text = std::string(text);
     scenario.name = reader.string("name", file.stem().string());
-    scenario.description = reader.required_string("description");
+    scenario.description = reader.required_string("description").value_or("");
     scenario.repetitions = reader.positive_int("repetitions", scenario.repetitions, 1000);
     std::string order = reader.string("order", "interleave");
     if (order != "interleave" && order != "grouped") reader.fail("order", "\"interleave\" or \"grouped\"");
-    scenario.order = order == "interleave" ? Order::interleave : Order::grouped;
+    scenario.order = order == "grouped" ? Order::grouped : Order::interleave;
     scenario.warmup = reader.duration("warmup", scenario.warmup);
     scenario.pin = reader.string("pin", scenario.pin);
     if (scenario.pin != "split" && scenario.pin != "none") reader.fail("pin", "\"split\" or \"none\"");
     scenario.run_timeout = reader.duration("run_timeout", scenario.run_timeout);
-    read_mode(reader, scenario, file);
+    read_mode(reader, scenario);
 
     if (const toml::table* handler = reader.subtable("handler")) {
-        Reader handler_reader(*handler, "handler.", file);
+        const TomlReader handler_reader = reader.nested(*handler, "handler.");
         handler_reader.only({"delay", "work"});
         scenario.delay = handler_reader.duration("delay", scenario.delay);
         scenario.work = handler_reader.duration("work", scenario.work);
     }
     scenario.wrk.headers = documented_headers();
-    if (const toml::table* wrk = reader.subtable("wrk")) read_wrk(*wrk, scenario.wrk, file);
-
-    const toml::array* servers = root["server"].as_array();
-    if (servers == nullptr || servers->empty()) reader.fail("server", "at least one [[server]] table");
-    std::set<std::string> labels;
-    for (std::size_t i = 0; i < servers->size(); ++i) {
-        const toml::table* table = (*servers)[i].as_table();
-        if (table == nullptr) reader.fail("server", "[[server]] tables");
-        ServerSpec server = read_server(*table, i, file);
-        if (!labels.insert(server.label).second)
-            Reader(*table, fmt::format("server[{}].", i), file).fail("label", "a label unique in the scenario");
-        scenario.servers.push_back(std::move(server));
-    }
+    // In idle mode a [wrk] table is itself the problem (read_mode), not its keys.
+    if (scenario.mode == Mode::wrk)
+        if (const toml::table* wrk = reader.subtable("wrk")) read_wrk(reader.nested(*wrk, "wrk."), scenario.wrk);
+    read_servers(reader, root, scenario);
     // Peers run their own handler, which can wait but not burn CPU.
     if (scenario.has_peers() && scenario.work > std::chrono::nanoseconds::zero())
         reader.fail("handler.work", "\"0\" in a scenario with peers (a peer's handler cannot burn CPU)");
+    problems.throw_if_any<ScenarioError>();
     return scenario;
 }
 

@@ -74,7 +74,8 @@ struct Scenario {
 // The headers of the documented fasthttp command.
 std::vector<std::string> documented_headers();
 
-// Names the file, the key and what was expected.
+// One line per problem in the file, each naming the file, the key and what
+// was expected; a TOML syntax error is the one line alone.
 class ScenarioError : public std::runtime_error {
 public:
     using std::runtime_error::runtime_error;

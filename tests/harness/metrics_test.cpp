@@ -120,5 +120,45 @@ TEST(MetricsTest, NearestRankPercentiles) {
     EXPECT_FALSE(nearest_rank(ten, 101));
 }
 
+// A run in which wrk used `percent` of one CPU over a 10 s window, with
+// `cpus` CPUs to run on.
+RunResult run_with_wrk_at(double percent, int cpus) {
+    RunResult run;
+    run.wrk.duration_s = 10;
+    run.wrk_usage.processes = 1;
+    run.wrk_usage.runtime_s = percent / 100.0 * 10;
+    run.wrk_cpus = cpus;
+    return run;
+}
+
+TEST(ClientBound, WrkAtNinetyPercentOfItsCpusIsTheBottleneck) {
+    const std::optional<ClientBound> one = client_bound(run_with_wrk_at(98.9, 1));
+    ASSERT_TRUE(one);
+    EXPECT_TRUE(one->bound);
+    EXPECT_EQ(one->reason, "wrk used 98.9 % of its 1 CPU (at least 90 %)");
+    const std::optional<ClientBound> two = client_bound(run_with_wrk_at(185, 2));
+    ASSERT_TRUE(two);
+    EXPECT_TRUE(two->bound);
+    EXPECT_EQ(two->reason, "wrk used 92.5 % of its 2 CPUs (at least 90 %)");
+}
+
+TEST(ClientBound, BelowNinetyPercentOfItsCpusItIsNot) {
+    const std::optional<ClientBound> verdict = client_bound(run_with_wrk_at(98.9, 2)); // half of two CPUs
+    ASSERT_TRUE(verdict);
+    EXPECT_FALSE(verdict->bound);
+    EXPECT_EQ(verdict->reason, "");
+    EXPECT_FALSE(client_bound(run_with_wrk_at(89.9, 1))->bound);
+}
+
+TEST(ClientBound, UnknownWithoutWrksCpuTimeOrItsCpus) {
+    RunResult no_sample = run_with_wrk_at(99, 1);
+    no_sample.wrk_usage.processes = 0;
+    EXPECT_FALSE(client_bound(no_sample));
+    EXPECT_FALSE(client_bound(run_with_wrk_at(99, 0)));
+    RunResult idle = run_with_wrk_at(99, 1);
+    idle.wrk.duration_s = 0; // an idle-connections run measures no wrk
+    EXPECT_FALSE(client_bound(idle));
+}
+
 } // namespace
 } // namespace pb::harness

@@ -5,6 +5,8 @@
 #include <csignal>
 #include <fstream>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include "scenario/peer_definition.hpp"
 #include "scenario/scenario.hpp"
@@ -81,6 +83,31 @@ TEST_P(BadPeerFile, ErrorNamesTheFileAndTheProblem) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Cases, BadPeerFile, testing::ValuesIn(bad_peers), test_support::ByLabel());
+
+std::vector<std::string> lines_of(const std::string& message) {
+    std::vector<std::string> lines;
+    std::istringstream in(message);
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    return lines;
+}
+
+// As with scenarios: one error, a line per mistake, each naming the file,
+// the key and what was expected.
+TEST(PeerDefinition, EveryMistakeIsReportedAtOnceALineEach) {
+    const std::string message = error_of("p", "name = \"p\"\n" + minimal + "argv = []\nstop_signal = \"SIGTERM\"\n");
+    const std::vector<std::string> lines = lines_of(message);
+    ASSERT_EQ(lines.size(), 2u) << message;
+    EXPECT_NE(lines[0].find("p.toml: argv: expected one of the known keys ("), std::string::npos) << lines[0];
+    EXPECT_NE(lines[1].find("p.toml: stop_signal: expected a signal name without SIG"), std::string::npos) << lines[1];
+    EXPECT_NE(lines[1].find("got \"SIGTERM\""), std::string::npos) << lines[1];
+}
+
+TEST(PeerDefinition, AMissingNameIsNotAlsoTheWrongName) {
+    const std::string message = error_of("p", minimal);
+    const std::vector<std::string> lines = lines_of(message);
+    ASSERT_EQ(lines.size(), 1u) << message;
+    EXPECT_NE(lines[0].find("p.toml: name: expected a string (the key is required)"), std::string::npos) << lines[0];
+}
 
 TEST(PeerDefinition, FoundByNameInAnyFolder) {
     EXPECT_EQ(find_peer_file(peer_fixtures, "escapes"), peer_fixtures / "fake" / "escapes.toml");

@@ -63,7 +63,7 @@ protected:
     }
 
     void TearDown() override {
-        for (const LeftoverProcess& p : processes_of_run(0, marker)) ::kill(p.pid, SIGKILL);
+        for (const MarkedProcess& p : processes_of_run(0, marker)) ::kill(p.pid, SIGKILL);
     }
 
     TempDir temp;
@@ -141,7 +141,7 @@ TEST_F(PeerLauncher, AMissingProgramSaysHowToInstallIt) {
     EXPECT_NO_THROW(check_peer_installed(fixture_peer("ours-as-peer"), build_dir));
 }
 
-TEST(LeftoverProcesses, PortInUseWhileSomethingListens) {
+TEST(MarkedProcesses, PortInUseWhileSomethingListens) {
     const std::uint16_t port = free_loopback_port();
     EXPECT_FALSE(port_in_use(port));
     int fd = socket(AF_INET, SOCK_STREAM, 0);

@@ -249,4 +249,106 @@ TEST(ProcessUsageSampler, DestructorTakesTheLastSnapshotAndJoins) {
     EXPECT_EQ(ticks.load(), 2);
 }
 
+// A child that waits for a byte on a pipe, then exits; reaped by end().
+class WaitingChild {
+public:
+    WaitingChild() {
+        int fds[2];
+        if (pipe(fds) != 0) throw std::runtime_error("pipe failed");
+        pid_ = fork();
+        if (pid_ < 0) throw std::runtime_error("fork failed");
+        if (pid_ == 0) {
+            close(fds[1]);
+            char byte = 0;
+            (void)!read(fds[0], &byte, 1);
+            _exit(0);
+        }
+        close(fds[0]);
+        go_ = fds[1];
+    }
+    ~WaitingChild() { end(); }
+    WaitingChild(const WaitingChild&) = delete;
+    WaitingChild& operator=(const WaitingChild&) = delete;
+    pid_t pid() const { return pid_; }
+    void end() {
+        if (go_ < 0) return;
+        close(go_);
+        go_ = -1;
+        waitpid(pid_, nullptr, 0);
+    }
+
+private:
+    pid_t pid_ = -1;
+    int go_ = -1;
+};
+
+TEST(ProcessUsageSampler, AServerGoneFromItsWindowIsAnError) {
+    WaitingChild server;
+    pb::harness::TreeSampler sampler(server.pid(), 1h);
+    sampler.start();
+    server.end();
+    sampler.stop(); // the end-of-window sample finds no root
+    EXPECT_NE(sampler.error().find("process " + std::to_string(server.pid()) + " is gone"), std::string::npos)
+        << sampler.error();
+}
+
+TEST(ProcessUsageSampler, AClientMayEndItsOwnWindow) {
+    WaitingChild wrk;
+    pb::harness::TreeSampler sampler(wrk.pid(), 1h, {}, pb::harness::TreeSampler::RootGone::ends_the_window);
+    sampler.start();
+    wrk.end();
+    sampler.stop();
+    EXPECT_EQ(sampler.error(), "");
+}
+
+// The root forks a worker and exits, so the worker's parent becomes PID 1
+// (or a subreaper): the sampler still counts the CPU it burns, because it
+// was seen in the tree before.
+TEST(ProcessUsageSampler, FollowsADescendantThatOutlivesItsParent) {
+    int go[2], told[2];
+    ASSERT_EQ(pipe(go), 0);
+    ASSERT_EQ(pipe(told), 0);
+    const pid_t root = fork();
+    ASSERT_GE(root, 0);
+    if (root == 0) {
+        const pid_t worker = fork();
+        if (worker == 0) {
+            char byte = 0;
+            if (read(go[0], &byte, 1) != 1) _exit(1); // sent once its parent is gone
+            burn_then_wait(300ms, told[1]);
+        }
+        (void)!write(told[1], &worker, sizeof worker);
+        for (;;) pause(); // until the test kills it
+    }
+    pid_t worker = 0;
+    ASSERT_EQ(read(told[0], &worker, sizeof worker), static_cast<ssize_t>(sizeof worker));
+    pb::harness::TreeSampler sampler(root, 20ms, {}, pb::harness::TreeSampler::RootGone::ends_the_window);
+    sampler.start(); // the baseline sees root and worker
+    kill(root, SIGKILL);
+    ASSERT_EQ(waitpid(root, nullptr, 0), root); // the worker is an orphan now
+    const char byte = 1;
+    ASSERT_EQ(write(go[1], &byte, 1), 1); // it burns 300 ms
+    char done = 0;
+    ASSERT_EQ(read(told[0], &done, 1), 1);
+    const auto usage = sampler.stop();
+    kill(worker, SIGKILL);
+    for (int fd : {go[0], go[1], told[0], told[1]}) close(fd);
+    EXPECT_GE(usage.cpu_s(), 0.2) << "the orphaned worker's CPU time was lost";
+}
+
+TEST(ProcessUsageSampler, MeasuresWhatEachSampleCosts) {
+    BurningChild child(200ms);
+    std::atomic<int> ticks{0};
+    pb::harness::TreeSampler sampler(child.pid(), 20ms, [&] { ++ticks; });
+    sampler.start();
+    ASSERT_TRUE(child.wait_done());
+    sampler.stop();
+    const pb::harness::SamplingCost& cost = sampler.cost();
+    EXPECT_EQ(cost.samples, ticks.load()) << "one cost per sample, the baseline and the last included";
+    EXPECT_GT(cost.wall_total.count(), 0);
+    EXPECT_GT(cost.cpu_total.count(), 0);
+    EXPECT_GE(cost.wall_max * cost.samples, cost.wall_total);
+    EXPECT_LE(cost.cpu_max, cost.cpu_total);
+}
+
 } // namespace

@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include "scenario/scenario.hpp"
 #include "support/case_name.hpp"
@@ -33,6 +35,14 @@ std::string error_of(const std::string& text) {
         return error.what();
     }
     return "(no error)";
+}
+
+// The lines of an error message, one per problem.
+std::vector<std::string> lines_of(const std::string& message) {
+    std::vector<std::string> lines;
+    std::istringstream in(message);
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    return lines;
 }
 
 TEST(Scenario, MinimalFileGetsTheDocumentedDefaults) {
@@ -143,12 +153,80 @@ class BadScenario : public testing::TestWithParam<BadCase> {};
 TEST_P(BadScenario, ErrorNamesFileKeyAndExpectation) {
     const BadCase& c = GetParam();
     std::string message = error_of(c.text);
+    EXPECT_EQ(lines_of(message).size(), 1u) << "one mistake, one line: " << message;
     EXPECT_NE(message.find("test.toml"), std::string::npos) << message;
     EXPECT_NE(message.find(c.key), std::string::npos) << message;
     EXPECT_NE(message.find(c.expected), std::string::npos) << message;
 }
 
 INSTANTIATE_TEST_SUITE_P(Cases, BadScenario, testing::ValuesIn(bad_cases), test_support::ByLabel());
+
+// Several mistakes: one error, a line for each, in the order of the file's
+// reading, each line in the form of a single mistake's message.
+TEST(Scenario, EveryMistakeIsReportedAtOnceALineEach) {
+    const std::string message = error_of("description = \"d\"\n"
+                                         "[handler]\ndelay = \"fast\"\n"
+                                         "[wrk]\nconnection = 5\n"
+                                         "[[server]]\nmodel = \"nginx\"\n");
+    const std::vector<std::string> lines = lines_of(message);
+    ASSERT_EQ(lines.size(), 3u) << message;
+    EXPECT_EQ(lines[0], "test.toml: handler.delay: expected a duration such as \"100ms\" or \"15s\", got \"fast\"");
+    EXPECT_EQ(lines[1].rfind("test.toml: wrk.connection: expected one of the known keys (", 0), 0u) << lines[1];
+    EXPECT_EQ(lines[2].rfind("test.toml: server[0].model: expected one of prefork-epoll, ", 0), 0u) << lines[2];
+    EXPECT_NE(lines[2].find("got \"nginx\""), std::string::npos) << lines[2];
+}
+
+TEST(Scenario, OneMistakeIsTheOneLineAlone) {
+    EXPECT_EQ(error_of("description = \"d\"\norder = \"random\"\n" + servers),
+              "test.toml: order: expected \"interleave\" or \"grouped\"");
+}
+
+TEST(Scenario, SyntaxErrorIsTheOneLineAlone) {
+    const std::string message = error_of("description = \nrepetition = 0\n" + servers);
+    EXPECT_EQ(message.rfind("test.toml:1:", 0), 0u) << message;
+    EXPECT_EQ(lines_of(message).size(), 1u) << message;
+}
+
+// A check that depends on a bad value is not made with the default in its
+// place: each case's message has exactly the lines of these keys.
+struct OnlyTheCause {
+    const char* label;
+    std::string text;
+    std::vector<std::string> keys;
+};
+
+const OnlyTheCause only_the_cause[] = {
+    {"bad threads, not also too few connections",
+     "description = \"d\"\n[wrk]\nthreads = 0\nconnections = 2\n" + servers, {"wrk.threads"}},
+    {"bad connections, not also fewer than threads",
+     "description = \"d\"\n[wrk]\nthreads = 1000\nconnections = \"many\"\n" + servers, {"wrk.connections"}},
+    {"bad idle connections, not also batch above them",
+     "description = \"d\"\nmode = \"idle-connections\"\n[idle]\nconnections = \"10k\"\nbatch = 20000\n" + servers,
+     {"idle.connections"}},
+    {"unknown mode, not also its tables", "description = \"d\"\nmode = \"idle\"\n[idle]\nbatch = 5\n" + servers,
+     {"mode"}},
+    {"unknown kind, not also its keys", "description = \"d\"\n[[server]]\nkind = \"peers\"\npeer = \"nginx\"\n",
+     {"server[0].kind"}},
+    {"kind not a string, not also its keys", "description = \"d\"\n[[server]]\nkind = 1\npeer = \"nginx\"\n",
+     {"server[0].kind"}},
+    {"no models, not also the same empty label",
+     "description = \"d\"\n[[server]]\nflags = []\n[[server]]\nflags = []\n", {"server[0].model", "server[1].model"}},
+    {"the same line once", "description = \"d\"\n[wrk]\nheaders = [\"Host\", \"Accept\"]\n" + servers, {"wrk.headers"}},
+    {"independent keys of one server", "description = \"d\"\n[[server]]\nmodel = \"nginx\"\nflags = [\"--stats\"]\n",
+     {"server[0].model", "server[0].flags"}},
+};
+
+class OnlyTheCauseIsReported : public testing::TestWithParam<OnlyTheCause> {};
+
+TEST_P(OnlyTheCauseIsReported, ALinePerKey) {
+    const std::string message = error_of(GetParam().text);
+    const std::vector<std::string> lines = lines_of(message);
+    ASSERT_EQ(lines.size(), GetParam().keys.size()) << message;
+    for (std::size_t i = 0; i < lines.size(); ++i)
+        EXPECT_EQ(lines[i].rfind("test.toml: " + GetParam().keys[i] + ": expected ", 0), 0u) << lines[i];
+}
+
+INSTANTIATE_TEST_SUITE_P(Cases, OnlyTheCauseIsReported, testing::ValuesIn(only_the_cause), test_support::ByLabel());
 
 TEST(Scenario, PeersAreServersOfTheirOwnKind) {
     Scenario s = parse_scenario("description = \"d\"\n[[server]]\nmodel = \"threadpool\"\n"
@@ -220,6 +298,7 @@ class BadPipeline : public testing::TestWithParam<BadCase> {};
 TEST_P(BadPipeline, ErrorNamesFileKeyAndExpectation) {
     const BadCase& c = GetParam();
     std::string message = error_of(c.text);
+    EXPECT_EQ(lines_of(message).size(), 1u) << "one mistake, one line: " << message;
     EXPECT_NE(message.find("test.toml"), std::string::npos) << message;
     EXPECT_NE(message.find(c.key), std::string::npos) << message;
     EXPECT_NE(message.find(c.expected), std::string::npos) << message;
