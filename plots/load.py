@@ -32,8 +32,24 @@ LATENCY_REQUIRED = ("run_id", "server", "percentile", "latency_ms")
 WORKERS_REQUIRED = ("run_id", "server", "worker", "connections", "requests")
 
 # Columns that hold text; every other column the harness writes is a number
-# (results_writer.cpp). server_killed is "true"/"false" and stays text.
-TEXT_COLUMNS = frozenset({"server", "model", "kind", "flags", "status", "reason", "pinning", "server_killed", "mode"})
+# (results_writer.cpp). server_killed and client_bound are "true"/"false" and
+# stay text (client_bound may also be empty: not known). wrk_cpus, how many
+# CPUs wrk could run on, is a number like the rest.
+TEXT_COLUMNS = frozenset({"server", "model", "kind", "flags", "status", "reason", "pinning", "server_killed", "mode",
+                          "client_bound", "client_bound_reason"})
+
+# runs.csv's `status`. A suspect run measured normally, all its numbers are
+# there, but something in the measurement went wrong (its `reason` says
+# what): it counts as measured, beside ok. A failed or interrupted run's
+# numbers are partial and count nowhere.
+OK = "ok"
+SUSPECT = "suspect"
+MEASURED = (OK, SUSPECT)
+
+# runs.csv's `client_bound`: wrk used at least 90 % of the CPUs it could run
+# on, so req/s ranks the client. Empty, or no such column (results written
+# before it existed, an idle-connections run): not known.
+CLIENT_BOUND_VALUES = {"true": True, "false": False, "": None}
 
 # runs.csv's `kind`: one of our servers, or a peer (a well-known server run in
 # the same scenario, peers/). Results written before peers existed have no
@@ -62,11 +78,11 @@ class Results:
         return self.meta["host"]["hostname"]
 
     def ok_runs(self, server: str | None = None, connections: int | None = None) -> pd.DataFrame:
-        """Runs that finished, in run order, of one server or connection count if given.
+        """The measured runs (measured(): ok or suspect), in run order, of one server or connection count if given.
 
         A failed run's numbers are partial, so medians and figures skip them.
         """
-        runs = self.runs[self.runs["status"] == "ok"]
+        runs = measured(self.runs)
         if server is not None:
             runs = runs[runs["server"] == server]
         if connections is not None:
@@ -79,6 +95,24 @@ class Results:
 
     def is_peer(self, server: str) -> bool:
         return server in self.peers()
+
+
+def measured(runs: pd.DataFrame) -> pd.DataFrame:
+    """The runs whose numbers count: status ok or suspect (MEASURED), in the frame's order."""
+    return runs[runs["status"].isin(MEASURED)]
+
+
+def is_suspect(runs: pd.DataFrame) -> pd.Series:
+    """Per run, whether its status is suspect."""
+    return runs["status"] == SUSPECT
+
+
+def client_bound(runs: pd.DataFrame) -> pd.Series:
+    """Per run, True or False from runs.csv's client_bound, None where not known (or no such column)."""
+    if "client_bound" not in runs.columns:
+        return pd.Series([None] * len(runs), index=runs.index, dtype=object)
+    text = runs["client_bound"].fillna("").astype(str).str.strip().str.lower()
+    return pd.Series([CLIENT_BOUND_VALUES.get(value) for value in text], index=runs.index, dtype=object)
 
 
 def read_csv(file: Path, required: tuple[str, ...]) -> pd.DataFrame:
@@ -135,6 +169,21 @@ def with_kind(runs: pd.DataFrame, file: Path | str = "runs.csv") -> pd.DataFrame
     return runs
 
 
+def check_client_bound(runs: pd.DataFrame, file: Path | str = "runs.csv") -> pd.DataFrame:
+    """runs as given; a client_bound that is not true, false or empty is reported with its line."""
+    if "client_bound" not in runs.columns:
+        return runs
+    text = runs["client_bound"].fillna("").astype(str).str.strip().str.lower()
+    bad = ~text.isin(CLIENT_BOUND_VALUES)
+    if bad.any():
+        row = bad.idxmax()
+        raise ResultsError(
+            f"{file}: column 'client_bound' line {row + 2}: {runs.at[row, 'client_bound']!r} is not true, false "
+            f"or empty"
+        )
+    return runs
+
+
 def peer_servers(runs: pd.DataFrame) -> set[str]:
     """The server labels of runs (any frame with `server` and perhaps `kind`) that are peers."""
     if "kind" not in runs.columns:
@@ -166,7 +215,7 @@ def _directory(path) -> Path:
 
 def read_runs(file: Path) -> pd.DataFrame:
     """runs.csv, checked, with its `kind` column (with_kind)."""
-    return with_kind(read_csv(file, RUNS_REQUIRED), file)
+    return check_client_bound(with_kind(read_csv(file, RUNS_REQUIRED), file), file)
 
 
 def load_results(path) -> Results:

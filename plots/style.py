@@ -38,7 +38,7 @@ KNOWN = {
 OTHERS = ("#d62728", "#e377c2", "#7f7f7f", "#bcbd22", "#393b79", "#637939", "#843c39", "#7b4173")
 
 # The peers by name (peers/<project>/<name>.toml): fasthttp blue-green,
-# nginx red-purple, Apache olive-sand-indigo.
+# nginx red-purple, Apache olive-sand-indigo; the floor below.
 PEERS = {
     "fasthttp-single": "#88ccee",
     "fasthttp-prefork": "#44aa99",
@@ -53,6 +53,11 @@ PEERS = {
 
 # A peer under another label, or one not in the table: the same muted scheme.
 PEER_OTHERS = tuple(dict.fromkeys(PEERS.values())) + ("#bbbbbb",)
+
+# The floor (peers/floor: the kernel's floor for an HTTP responder, no
+# project's server) in a dark grey of its own. Added after PEER_OTHERS so the
+# colours other peers' labels are picked from stay what they were.
+PEERS["floor"] = "#4d4d4d"
 
 PEER_HATCH = "..."
 PEER_LINE = (0, (5, 2))  # dashed

@@ -5,7 +5,7 @@
 The harness runs this at the end of every run and prints summary.md itself.
 The figures of each row are tables.summary_table's (tables.idle_table's for
 an idle-connections scenario); this module only lays them out: summary.md for reading (a title, the scenario's question, one table,
-a legend, the runs that did not succeed), summary.csv unformatted for tools.
+a legend, the runs that did not succeed or are suspect), summary.csv unformatted for tools.
 Both are written beside their target and renamed, so a reader never sees half
 a file. An unreadable directory is one line on stderr and exit status 2.
 """
@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .load import Results, ResultsError, load_runs
+from .load import SUSPECT, Results, ResultsError, load_runs
 from .tables import idle_table, is_idle, summary_table
 
 NONE = "–"  # en dash: no value
@@ -76,6 +76,10 @@ HEADER = (
 # Text left, numbers right.
 ALIGNMENT = ("---", "---") + ("--:",) * (len(HEADER) - 2)
 
+# Added after "wrk CPU %" when runs.csv has a client_bound column (results
+# written before it existed keep their table as it was).
+CLIENT_BOUND = "client-bound"
+
 LEGEND = (
     "Medians over the runs that succeeded. *efficiency* is req/s divided by the Little's-law bound "
     "(connections / (delay + work)); *errors* are wrk's connect, read, write, status and timeout errors "
@@ -85,6 +89,40 @@ LEGEND = (
     "run the same way; they expose no per-worker counters, so their *unserved conns* is the median length "
     "of their listen queue over the run and their *Jain* is –.\n"
 )
+
+# Appended to the legend's paragraph when the table has the client-bound column.
+CLIENT_BOUND_NOTE = (
+    " *client-bound* counts the measured runs in which wrk used at least 90 % of the CPUs it could run on "
+    "(– when not known): req/s ranks the client, compare server CPU µs/req instead."
+)
+
+# Appended to a legend's paragraph when any run is suspect.
+SUSPECT_NOTE = (
+    " A *suspect* run measured normally but something in its measurement went wrong (listed below with why); "
+    "its numbers are in the medians and *runs ok/total* counts it as measured."
+)
+
+
+def legend(text: str, *notes: str) -> str:
+    """A legend paragraph with notes appended to it, before its closing line break."""
+    return text.rstrip("\n") + "".join(notes) + "\n"
+
+
+def runs_cell(row) -> str:
+    """Measured runs of all, with how many of them were suspect: "3/3", "3/3 (1 suspect)"."""
+    text = f"{row['runs_ok']}/{row['runs_total']}"
+    suspect = row.get("runs_suspect", 0)
+    return text + (f" ({int(suspect)} suspect)" if not _missing(suspect) and suspect > 0 else "")
+
+
+def client_bound_cell(row) -> str:
+    """Client-bound runs of those it is known for, "2/3"; – when runs.csv does not say."""
+    known = row["client_bound_known"]
+    if _missing(known) or known == 0:
+        return NONE
+    text = f"{int(row['client_bound_runs'])}/{int(known)}"
+    unknown = int(row["runs_ok"]) - int(known)
+    return text + (f" ({unknown} not known)" if unknown > 0 else "")
 
 
 def _requests(row) -> str:
@@ -99,7 +137,7 @@ def table_cells(row) -> list[str]:
         markdown_cell(row["server"]),
         str(row["kind"]),
         thousands(row["connections"]),
-        f"{row['runs_ok']}/{row['runs_total']}",
+        runs_cell(row),
         _requests(row),
         cell(row["p50_ms"], milliseconds),
         cell(row["p99_ms"], milliseconds),
@@ -120,9 +158,21 @@ def _table_line(cells) -> str:
     return "|" + "".join(f" {c} |" for c in cells) + "\n"
 
 
-def markdown_table(table: pd.DataFrame) -> str:
-    lines = [_table_line(HEADER), _table_line(ALIGNMENT)]
-    lines += [_table_line(table_cells(row)) for _, row in table.iterrows()]
+def _with_client_bound(cells, value) -> list:
+    """cells (in HEADER's order) with value inserted after "wrk CPU %"."""
+    at = HEADER.index("wrk CPU %") + 1
+    return list(cells[:at]) + [value] + list(cells[at:])
+
+
+def markdown_table(table: pd.DataFrame, client_bound: bool = False) -> str:
+    """summary_table as a Markdown table; client_bound adds its column after "wrk CPU %"."""
+    header, alignment = HEADER, ALIGNMENT
+    if client_bound:
+        header, alignment = _with_client_bound(HEADER, CLIENT_BOUND), _with_client_bound(ALIGNMENT, "--:")
+    lines = [_table_line(header), _table_line(alignment)]
+    for _, row in table.iterrows():
+        cells = table_cells(row)
+        lines.append(_table_line(_with_client_bound(cells, client_bound_cell(row)) if client_bound else cells))
     return "".join(lines)
 
 
@@ -158,7 +208,7 @@ def idle_table_cells(row) -> list[str]:
         markdown_cell(row["server"]),
         str(row["kind"]),
         thousands(row["connections"]),
-        f"{row['runs_ok']}/{row['runs_total']}",
+        runs_cell(row),
         _per_connection(row),
         cell(row["pss_before_mib"], one_decimal),
         cell(row["pss_held_mib"], one_decimal),
@@ -192,14 +242,27 @@ def _run_number(value) -> str:
 
 
 def not_ok_runs(runs: pd.DataFrame) -> str:
-    """The runs that did not succeed, each with its reason; "" when all did."""
+    """The runs that are not ok (failed, interrupted, or suspect though measured), each with its reason.
+
+    "" when all are ok.
+    """
     lines = []
-    for run in runs[runs["status"] != "ok"].itertuples():
+    others = runs[runs["status"] != "ok"]
+    for run in others.itertuples():
         reason = markdown_cell(run.reason) if str(run.reason).strip() else "no reason given"
         lines.append(f"- run {_run_number(run.run_id)} ({markdown_cell(run.server)}, "
                      f"{_run_number(run.connections)} connections, repetition {_run_number(run.repetition)}): "
-                     f"{run.status} — {reason}\n")
-    return "## Runs that did not succeed\n\n" + "".join(lines) if lines else ""
+                     f"{markdown_cell(run.status)} — {reason}\n")
+    if not lines:
+        return ""
+    suspect = others["status"] == SUSPECT
+    if not suspect.any():
+        title = "Runs that did not succeed"
+    elif suspect.all():
+        title = "Suspect runs"
+    else:
+        title = "Runs that did not succeed or are suspect"
+    return f"## {title}\n\n" + "".join(lines)
 
 
 def started(results: Results) -> str:
@@ -225,6 +288,77 @@ def pinning_note(meta: dict) -> str:
     return f"CPU pinning: {description} (wrk and the server on disjoint CPUs)."
 
 
+def _number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def cpu_list(cpus) -> str:
+    """[0, 1, 2, 5] → "0-2,5"."""
+    numbers = sorted({int(cpu) for cpu in cpus})
+    parts, start = [], None
+    for i, cpu in enumerate(numbers):
+        if start is None:
+            start = cpu
+        if i + 1 == len(numbers) or numbers[i + 1] != cpu + 1:
+            parts.append(f"{start}" if start == cpu else f"{start}-{cpu}")
+            start = None
+    return ",".join(parts)
+
+
+def microseconds(value: float) -> str:
+    """85.2 → "85", 4.31 → "4.3": whole µs from 10 up."""
+    return f"{value:,.0f}" if value >= 10 else f"{value:.1f}"
+
+
+def harness_part(meta: dict) -> str:
+    """Where the harness's own threads ran, from meta.json's `harness`; "" when not recorded."""
+    harness = meta.get("harness")
+    cpus = harness.get("cpus") if isinstance(harness, dict) else None
+    if not isinstance(cpus, list) or not cpus or not all(_number(cpu) for cpu in cpus):
+        return ""
+    listed = cpu_list(cpus)
+    plural = "s" if len(set(int(cpu) for cpu in cpus)) > 1 else ""
+    if harness.get("pinned") is True:
+        return f"Harness threads on CPU{plural} {listed}"
+    return f"Harness threads not pinned (on CPU{plural} {listed})"
+
+
+def sampling_part(meta: dict) -> str:
+    """What one /proc sample cost, from meta.json's `sampling`; "" when not recorded or nothing was sampled."""
+    sampling = meta.get("sampling")
+    if not isinstance(sampling, dict) or not _number(sampling.get("wall_us_mean")):
+        return ""
+    if _number(sampling.get("samples")) and sampling["samples"] == 0:
+        return ""
+    text = f"one /proc sample cost {microseconds(sampling['wall_us_mean'])} µs wall"
+    if _number(sampling.get("cpu_us_mean")):
+        text += f", {microseconds(sampling['cpu_us_mean'])} µs CPU"
+    text += " on average"
+    worst = [f"{microseconds(sampling[key])} µs {what}"
+             for key, what in (("wall_us_max", "wall"), ("cpu_us_max", "CPU")) if _number(sampling.get(key))]
+    if worst:
+        text += f" (max {', '.join(worst)})"
+    if _number(sampling.get("interval_ms")):
+        text += f", every {sampling['interval_ms']:g} ms"
+    if _number(sampling.get("samples")):
+        text += f" ({thousands(sampling['samples'])} samples)"
+    return text
+
+
+def measurement_note(meta: dict) -> str:
+    """One sentence on the harness's threads and the cost of sampling /proc; "" when meta.json has neither.
+
+    "Harness threads on CPU 1; one /proc sample cost 85 µs wall, 60 µs CPU on
+    average (max 400 µs wall, 300 µs CPU), every 100 ms (1,234 samples)."
+    """
+    harness, sampling = harness_part(meta), sampling_part(meta)
+    if harness and sampling:
+        return f"{harness}; {sampling}."
+    if sampling:
+        return sampling[0].upper() + sampling[1:] + "."
+    return f"{harness}." if harness else ""
+
+
 def summary_markdown(results: Results) -> str:
     """summary.md: the scenario's question, then one table that answers it at a glance."""
     out = f"# {results.scenario} on {results.host}\n\n"
@@ -235,12 +369,19 @@ def summary_markdown(results: Results) -> str:
     if description:
         out += f"{description}\n\n"
     out += (pinning_note(results.meta) or "CPU pinning was not recorded.") + "\n\n"
+    measurement = measurement_note(results.meta)
+    if measurement:
+        out += measurement + "\n\n"
     if results.runs.empty:
         return out + "No runs.\n"
+    suspect = [SUSPECT_NOTE] if (results.runs["status"] == SUSPECT).any() else []
     if is_idle(results.runs):
-        out += idle_parameters(results.meta) + idle_markdown_table(idle_table(results)) + "\n" + IDLE_LEGEND
+        out += (idle_parameters(results.meta) + idle_markdown_table(idle_table(results)) + "\n"
+                + legend(IDLE_LEGEND, *suspect))
     else:
-        out += markdown_table(summary_table(results)) + "\n" + LEGEND
+        bound = "client_bound" in results.runs.columns
+        out += (markdown_table(summary_table(results), client_bound=bound) + "\n"
+                + legend(LEGEND, *([CLIENT_BOUND_NOTE] if bound else []), *suspect))
     failures = not_ok_runs(results.runs)
     return out + ("\n" + failures if failures else "")
 

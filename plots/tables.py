@@ -1,9 +1,9 @@
 """The numbers behind summary.md, the figures and the notebook, as plain functions over DataFrames.
 
 summary_table is the one implementation of summary.md's figures (plots.summary
-formats it): medians over the runs that succeeded, a value a run did not
-measure left out rather than counted as zero, and the Little's-law bound taken
-from the configuration, so failed runs give it too.
+formats it): medians over the measured runs (ok or suspect, load.measured), a
+value a run did not measure left out rather than counted as zero, and the
+Little's-law bound taken from the configuration, so failed runs give it too.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import numbers
 import numpy as np
 import pandas as pd
 
-from .load import OURS, Results, peer_servers
+from .load import OURS, Results, client_bound, is_suspect, measured, peer_servers
 from .style import marked_labels
 
 ERROR_COLUMNS = ("errors_connect", "errors_read", "errors_write", "errors_status", "errors_timeout")
@@ -110,9 +110,16 @@ def error_total(runs: pd.DataFrame) -> pd.Series:
     return runs[list(ERROR_COLUMNS)].sum(axis=1, min_count=1)
 
 
+def client_bound_counts(runs: pd.DataFrame) -> tuple[int, int]:
+    """(client-bound, known): of runs, how many were client-bound and of how many it is known."""
+    known = [flag for flag in client_bound(runs) if flag is not None]
+    return sum(known), len(known)
+
+
 def summary_row(all_runs: pd.DataFrame, server: str, connections: int) -> dict:
     group = all_runs[(all_runs["server"] == server) & (all_runs["connections"] == connections)]
-    ok = group[group["status"] == "ok"]
+    ok = measured(group)
+    bound_runs, bound_known = client_bound_counts(ok)
     first = group.iloc[0]
     kind = first["kind"] if "kind" in group.columns else OURS
     rps = spread(ok["requests_per_s"])
@@ -124,6 +131,7 @@ def summary_row(all_runs: pd.DataFrame, server: str, connections: int) -> dict:
         "connections": connections,
         "runs_ok": len(ok),
         "runs_total": len(group),
+        "runs_suspect": int(is_suspect(ok).sum()),
         "rps_median": rps[0] if rps else math.nan,
         "rps_min": rps[1] if rps else math.nan,
         "rps_max": rps[2] if rps else math.nan,
@@ -136,6 +144,10 @@ def summary_row(all_runs: pd.DataFrame, server: str, connections: int) -> dict:
         "unserved_max": max(unserved) if unserved else math.nan,
         "server_cpu_percent": median(ok["server_cpu_percent"]),
         "wrk_cpu_percent": median(ok["wrk_cpu_percent"]),
+        # Of the measured runs: how many were client-bound, of how many it is
+        # known (0 known: runs.csv does not say).
+        "client_bound_runs": bound_runs,
+        "client_bound_known": bound_known,
         "server_cpu_us_per_request": median(server_cpu_us_per_request(ok)),
         "rss_mib": median(ok["server_rss_mib"]),
         # From the runs' worker counts: a peer has none, so its Jain's index
@@ -148,14 +160,17 @@ SUMMARY_COLUMNS = (
     "server", "kind", "connections", "runs_ok", "runs_total", "rps_median", "rps_min", "rps_max",
     "p50_ms", "p99_ms", "p99_9_ms", "efficiency", "little_bound", "errors", "unserved_max",
     "server_cpu_percent", "wrk_cpu_percent", "server_cpu_us_per_request", "rss_mib", "jain",
+    # Added with the measurement checks (issue 12), last so that the columns before keep their places.
+    "runs_suspect", "client_bound_runs", "client_bound_known",
 )
 
 
 def summary_table(results: Results) -> pd.DataFrame:
     """One row per (server, connections), the numbers of summary.md unformatted.
 
-    Rows in summary.md's order (groups()). efficiency is a fraction (0.989),
-    not a percentage, as in runs.csv. `kind` says whether a server is ours
+    Rows in summary.md's order (groups()). runs_ok counts the measured runs
+    (ok or suspect), runs_suspect the suspect ones among them. efficiency is a
+    fraction (0.989), not a percentage, as in runs.csv. `kind` says whether a server is ours
     or a peer; a peer's jain is NaN (it has no per-worker counters).
     """
     runs = results.runs
@@ -187,7 +202,7 @@ def _idle_column(runs: pd.DataFrame, name: str) -> pd.Series:
 
 def idle_row(all_runs: pd.DataFrame, server: str, connections: int) -> dict:
     group = all_runs[(all_runs["server"] == server) & (all_runs["connections"] == connections)]
-    ok = group[group["status"] == "ok"]
+    ok = measured(group)
     first = group.iloc[0]
     per_connection = spread(_idle_column(ok, "idle_bytes_per_connection"))
     # Over every run, failed ones too: a run fails when the server dropped
@@ -200,6 +215,7 @@ def idle_row(all_runs: pd.DataFrame, server: str, connections: int) -> dict:
         "connections": connections,
         "runs_ok": len(ok),
         "runs_total": len(group),
+        "runs_suspect": int(is_suspect(ok).sum()),
         "bytes_per_connection": per_connection[0] if per_connection else math.nan,
         "bytes_per_connection_min": per_connection[1] if per_connection else math.nan,
         "bytes_per_connection_max": per_connection[2] if per_connection else math.nan,
@@ -217,14 +233,14 @@ def idle_row(all_runs: pd.DataFrame, server: str, connections: int) -> dict:
 IDLE_COLUMNS = (
     "server", "kind", "connections", "runs_ok", "runs_total", "bytes_per_connection", "bytes_per_connection_min",
     "bytes_per_connection_max", "pss_before_mib", "pss_held_mib", "probe_p50_ms", "probe_p99_ms", "probe_max_ms",
-    "dropped", "processes", "jain",
+    "dropped", "processes", "jain", "runs_suspect",
 )
 
 
 def idle_table(results: Results) -> pd.DataFrame:
     """One row per server of an idle-connections scenario, the numbers of its summary.md unformatted.
 
-    bytes_per_connection is the median over the runs that succeeded of
+    bytes_per_connection is the median over the measured runs (ok or suspect) of
     (PSS with all held − PSS before) / connections held, with its min and
     max; the probes' p50 and p99 are medians over those runs, probe_max_ms
     the largest of any; dropped the most held connections any run (failed

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
@@ -13,7 +14,7 @@ from .frame import (
     spans_decades, tilt, use_log_latency,
 )
 from .latency import draw_spectra, nines_axis
-from .marks import label_above, paired_bar, paired_handles, points
+from .marks import label_above, paired_bar, paired_handles, points, run_flags, runs_flag_handles
 
 
 def run_labels(a: Results, b: Results) -> tuple[str, str]:
@@ -66,11 +67,12 @@ def draw_throughput(a: Results, b: Results) -> Figure | None:
             if key not in table.index or table.at[key, "runs_ok"] == 0:
                 continue
             value = table.at[key, "rps_median"]
-            reps = list(results.ok_runs(server, connections)["requests_per_s"])
+            runs = results.ok_runs(server, connections)
+            reps = list(runs["requests_per_s"])
             values[name] = value
             tops += reps + [value]
             paired_bar(ax, i + offset, value, width * 0.92, color, hatched=name == "b")
-            points(ax, i + offset, reps, color, width, size=14)
+            points(ax, i + offset, reps, color, width, size=14, **run_flags(runs))
             label_above(ax, i + offset, reps + [value], f"{value:,.0f}", 1.06 if log else 0.015 * highest,
                         log=log, fontsize="x-small")
         if len(values) == 2 and values["a"] > 0:
@@ -91,7 +93,8 @@ def draw_throughput(a: Results, b: Results) -> Figure | None:
         ax.yaxis.set_major_formatter(THOUSANDS)
         ax.set_ylabel("throughput (requests/s)")
     ax.grid(axis="y", alpha=0.3)
-    legend_outside(ax, paired_handles(f"a: {label_a}", f"b: {label_b}"))
+    flags = runs_flag_handles(pd.concat([a.ok_runs(), b.ok_runs()], ignore_index=True))
+    legend_outside(ax, paired_handles(f"a: {label_a}", f"b: {label_b}") + flags)
     fig.suptitle(compare_heading(a, b, "Throughput per server (bar: median)"))
     return fig
 

@@ -13,7 +13,7 @@ from .. import tables
 from ..load import Results
 from ..style import Looks
 from .frame import MANY, figure, heading, largest_connections, tilt
-from .marks import BOX, label_above, paired_bar, paired_handles, points
+from .marks import BOX, label_above, paired_bar, paired_handles, points, run_flags, runs_flag_handles
 
 SATURATED = 0.9  # of a side's CPUs: above it, that side set the pace
 
@@ -72,7 +72,7 @@ def usage_bars(ax, i: int, row: pd.Series, runs: pd.DataFrame, color: str, top: 
     width = 0.38
     for offset, column, hatched in ((-width / 2, "server_cpu_percent", False), (width / 2, "wrk_cpu_percent", True)):
         paired_bar(ax, i + offset, row[column], width * 0.92, color, hatched)
-        points(ax, i + offset, runs[column], color, width, size=14)
+        points(ax, i + offset, runs[column], color, width, size=14, **run_flags(runs))
         if row[column] > 0.3 * top:
             ax.text(i + offset, row[column] / 2, f"{row[column]:.0f} %", ha="center", va="center",
                     fontsize="x-small", bbox=BOX)
@@ -110,7 +110,7 @@ def draw(results: Results) -> Figure | None:
         cost = tables.server_cpu_us_per_request(runs)
         cost_ax.bar(i, row["server_cpu_us_per_request"], 0.6, color=color, alpha=0.45, edgecolor=color, zorder=2,
                     hatch=looks.hatch(server))
-        points(cost_ax, i, cost, color, 0.6)
+        points(cost_ax, i, cost, color, 0.6, **run_flags(runs))
         label_above(cost_ax, i, list(cost) + [row["server_cpu_us_per_request"]],
                     f"{row['server_cpu_us_per_request']:.1f} µs", 0.02 * summary["server_cpu_us_per_request"].max(),
                     fontsize="small")
@@ -134,7 +134,8 @@ def draw(results: Results) -> Figure | None:
                         fontsize="small")
     usage_ax.set_title(f"who was busy — pinning: {pinning}", fontsize="medium")
     usage_ax.grid(axis="y", alpha=0.3)
-    usage_ax.legend(handles=paired_handles("server (median)", "wrk (median)"), loc="upper left",
+    flags = runs_flag_handles(results.ok_runs(connections=connections))
+    usage_ax.legend(handles=paired_handles("server (median)", "wrk (median)") + flags, loc="upper left",
                     fontsize="small", ncols=3, frameon=False)
     cost_ax.set_xticks(range(len(servers)), servers)
     cost_ax.set_xlim(-0.5, len(servers) - 0.5)

@@ -1,4 +1,9 @@
-"""throughput: req/s per server, the median a bar, every repetition a point, the Little bound a line."""
+"""throughput: req/s per server, the median a bar, every repetition a point, the Little bound a line.
+
+A client-bound run's point is hollow, and so is the bar of a median of mostly
+client-bound runs (req/s there ranks wrk, not the server); a suspect run's
+point is a cross (marks).
+"""
 
 from __future__ import annotations
 
@@ -13,7 +18,7 @@ from .. import tables
 from ..load import Results
 from ..style import Looks
 from .frame import MANY, THOUSANDS, figure, heading, legend_outside, tilt
-from .marks import BOX, points, repetition_handles
+from .marks import BOX, HOLLOW, flag_handles, mostly_client_bound, points, repetition_handles, run_flags
 
 
 def bar_label(ax, x: float, row: pd.Series, top: float, compact: bool = False) -> None:
@@ -27,12 +32,20 @@ def bar_label(ax, x: float, row: pd.Series, top: float, compact: bool = False) -
             text += f"\n{row['efficiency'] * 100:.1f} %"
         if row["runs_ok"] < row["runs_total"]:
             text += f"\n{row['runs_ok']}/{row['runs_total']} ok"
+        if row["client_bound_runs"] > 0:
+            text += f"\n{row['client_bound_runs']}/{row['client_bound_known']} client-bound"
+        if row["runs_suspect"] > 0:
+            text += f"\n{row['runs_suspect']} suspect"
     else:
         text = f"median {row['rps_median']:,.0f}\nmin {row['rps_min']:,.0f}\nmax {row['rps_max']:,.0f}"
         if math.isfinite(row["efficiency"]):
             text += f"\n{row['efficiency'] * 100:.1f} % of bound"
         if row["runs_ok"] < row["runs_total"]:
             text += f"\n{row['runs_ok']} of {row['runs_total']} runs ok"
+        if row["client_bound_runs"] > 0:
+            text += f"\n{row['client_bound_runs']} of {row['client_bound_known']} runs client-bound"
+        if row["runs_suspect"] > 0:
+            text += f"\n{row['runs_suspect']} of {row['runs_ok']} runs suspect"
     inside = row["rps_median"] > 0.3 * top
     y = row["rps_median"] / 2 if inside else row["rps_max"] + 0.02 * top
     ax.text(x, y, text, ha="center", va="center" if inside else "bottom", fontsize="small", bbox=BOX)
@@ -59,6 +72,7 @@ def draw(results: Results) -> Figure | None:
     # Numbers on the bars only for one connection count: with several, the
     # short bars' labels would sit on the bound line (connection-sweep has them).
     single = len(counts) == 1
+    flagged = {"hollow": False, "suspect": False}
 
     fig = figure(min(16, max(6.5, (2.0 if single else 0.5) * len(summary) + 3)), 5)
     ax = fig.subplots()
@@ -70,9 +84,16 @@ def draw(results: Results) -> Figure | None:
             row = row.iloc[0]
             x = g + (i - (len(servers) - 1) / 2) * width
             color = looks.color(server)
-            ax.bar(x, row["rps_median"], width * 0.9, color=color, alpha=0.45, edgecolor=color, zorder=2,
-                   hatch=looks.hatch(server))
-            points(ax, x, results.ok_runs(server, connections)["requests_per_s"], color, width)
+            if mostly_client_bound(row):
+                ax.bar(x, row["rps_median"], width * 0.9, facecolor=HOLLOW, edgecolor=color, linewidth=1.6,
+                       zorder=2, hatch=looks.hatch(server))
+            else:
+                ax.bar(x, row["rps_median"], width * 0.9, color=color, alpha=0.45, edgecolor=color, zorder=2,
+                       hatch=looks.hatch(server))
+            runs = results.ok_runs(server, connections)
+            flags = run_flags(runs)
+            flagged = {name: flagged[name] or any(flags[name]) for name in flagged}
+            points(ax, x, runs["requests_per_s"], color, width, **flags)
             if single:
                 bar_label(ax, x, row, top, compact=len(servers) > MANY)
         bound = summary.loc[summary["connections"] == connections, "little_bound"].iloc[0]
@@ -93,7 +114,8 @@ def draw(results: Results) -> Figure | None:
     ax.set_ylabel("throughput (requests/s)")
     ax.yaxis.set_major_formatter(THOUSANDS)
     ax.grid(axis="y", alpha=0.3)
-    handles = repetition_handles() + looks.legend_handles(servers)
+    handles = (repetition_handles() + flag_handles(flagged["hollow"], flagged["suspect"])
+               + looks.legend_handles(servers))
     if single and len(servers) > MANY:
         bound_part = ", % of the bound" if not bounds.empty else ""
         handles.append(Patch(facecolor="white", edgecolor="none",

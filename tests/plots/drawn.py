@@ -16,6 +16,9 @@ from matplotlib.collections import LineCollection, PathCollection
 from matplotlib.colors import to_hex
 from matplotlib.patches import Rectangle
 
+# runs.csv statuses whose numbers count, spelled out here rather than taken from plots.load.
+MEASURED = ("ok", "suspect")
+
 
 def bars(ax) -> list[Rectangle]:
     """The bars, in the order drawn (a peer band is a Polygon, not a bar)."""
@@ -66,8 +69,9 @@ def legend_labels(legend) -> list[str]:
 
 
 def ok_runs(directory: Path) -> pd.DataFrame:
+    """The measured runs (status ok or suspect: a suspect run measured normally), in run order."""
     runs = pd.read_csv(directory / "runs.csv")
-    return runs[runs["status"] == "ok"].sort_values("run_id")
+    return runs[runs["status"].isin(MEASURED)].sort_values("run_id")
 
 
 def medians(directory: Path, column: str, servers, connections=None) -> list[float]:

@@ -213,9 +213,10 @@ def test_markdown_marks_peers_and_shows_a_dash_for_their_worker_numbers(results_
     assert shown["server"].tolist() == ["fasthttp-prefork (peer)", "prefork-epoll", "threadpool", "nginx (peer)"]
     lines = format_markdown(shown).splitlines()
     assert lines[2].startswith("| fasthttp-prefork (peer) | 512 | 2 | 2 | 5,050 |")
-    assert lines[2].endswith("| 30 | – |")  # rss 30 MiB, no Jain's index
+    # rss 30 MiB, no Jain's index; then no suspect run, none client-bound of none known.
+    assert lines[2].endswith("| 30 | – | 0 | 0 | 0 |")
     assert lines[5].startswith("| nginx (peer) | 512 | 1 | 2 |")
-    assert lines[5].endswith("| 6.50 | – |")
+    assert lines[5].endswith("| 6.50 | – | 0 | 0 | 0 |")
     text = format_markdown(summary_table(results_peers))
     assert "nan" not in text.lower()
     assert text.splitlines()[2].startswith("| fasthttp-prefork | peer | 512 |")
