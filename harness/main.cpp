@@ -18,8 +18,7 @@ void on_stop_signal(int) { interrupted = true; }
 
 // Ctrl-C or SIGTERM ends the scenario after the run in progress has been
 // stopped and recorded; the servers are in their own process groups, so the
-// signal does not reach them. No SA_RESTART: a harness blocked waiting for
-// the run lock gets EINTR and sees the flag.
+// signal does not reach them.
 void take_stop_signals() {
     struct sigaction action{};
     action.sa_handler = on_stop_signal;

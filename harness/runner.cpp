@@ -158,6 +158,14 @@ void measure(const RunContext& context, LaunchedServer& server, const Files& fil
     if (!result.server_killed && baseline) result.workers = subtract(server.final_counters(), *baseline);
 }
 
+// A run that failed or was interrupted after its samplers had found
+// something wrong keeps what they found too.
+void end_run(RunResult& result, RunStatus status, const std::string& reason) {
+    const std::string sampled = result.status == RunStatus::suspect ? result.reason : std::string();
+    result.status = status;
+    result.reason = sampled.empty() ? reason : reason + "; also: " + sampled;
+}
+
 } // namespace
 
 std::vector<std::string> server_command(const RunContext& context, const ServerSpec& server) {
@@ -228,13 +236,12 @@ RunResult execute_run(const RunContext& context, const PlannedRun& planned) {
             throw;
         }
     } catch (const Interrupted&) {
-        result.status = RunStatus::interrupted;
-        result.reason = "interrupted by a signal (Ctrl-C)";
+        end_run(result, RunStatus::interrupted, "interrupted by a signal (Ctrl-C)");
     } catch (const std::exception& error) {
         // A failure that a Ctrl-C caused (a start cut short) is an interrupt.
         const bool interrupted = context.interrupted != nullptr && context.interrupted->load();
-        result.status = interrupted ? RunStatus::interrupted : RunStatus::failed;
-        result.reason = interrupted ? fmt::format("interrupted by a signal (Ctrl-C): {}", error.what()) : error.what();
+        end_run(result, interrupted ? RunStatus::interrupted : RunStatus::failed,
+                interrupted ? fmt::format("interrupted by a signal (Ctrl-C): {}", error.what()) : error.what());
     }
     if (result.server_command.empty()) {
         try {

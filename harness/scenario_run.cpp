@@ -150,8 +150,7 @@ int run_scenario(const ScenarioOptions& options, const std::atomic<bool>& interr
     claim_options.lock_file = options.lock_file;
     claim_options.wait = !options.no_wait;
     claim_options.leftovers = options.kill_leftovers ? Leftovers::kill : Leftovers::refuse;
-    claim_options.holder = fmt::format("prefork-bench PID {} running {} since {} UTC", getpid(), options.scenario.string(),
-                                       utc_stamp(std::chrono::system_clock::now(), "{:%Y-%m-%d %H:%M:%S}"));
+    claim_options.holder = fmt::format("prefork-bench PID {} running {}", getpid(), options.scenario.string());
     const MachineClaim claim = claim_machine(claim_options, interrupted);
 
     const std::vector<int> counts = run_connections(scenario);

@@ -20,10 +20,11 @@ class RunLock {
 public:
     enum class Wait { yes, no };
 
-    // Takes the lock on `file`, creating it. When another process holds it:
-    // with Wait::no throws at once; with Wait::yes calls `on_wait` with the
-    // holder's description and blocks until the lock is free or
-    // `interrupted` is set (then throws). Throws naming the call that failed.
+    // Takes the lock on `file`, creating it, and writes `holder` and the time
+    // into it. When another process holds it: with Wait::no throws at once;
+    // with Wait::yes calls `on_wait` with the holder's description and waits
+    // until the lock is free or `interrupted` is set (then throws). Throws
+    // naming the call that failed.
     RunLock(const std::filesystem::path& file, Wait wait, const std::string& holder,
             const std::function<void(const std::string&)>& on_wait, const std::atomic<bool>& interrupted);
 

@@ -5,6 +5,9 @@
 #include <csignal>
 #include <cstdio>
 #include <fcntl.h>
+#include <filesystem>
+#include <fmt/format.h>
+#include <stdexcept>
 #include <set>
 #include <string>
 #include <sys/wait.h>
@@ -86,9 +89,24 @@ void clean_up(pid_t harness, const std::set<pid_t>& groups) {
     ::_exit(0);
 }
 
+// Threads of this process now (the entries of /proc/self/task).
+std::size_t thread_count() {
+    std::error_code error;
+    std::size_t count = 0;
+    for (auto it = std::filesystem::directory_iterator("/proc/self/task", error); !error && it != std::filesystem::directory_iterator();
+         it.increment(error))
+        ++count;
+    if (error) throw_system_error("opendir", "/proc/self/task", error.value());
+    return count;
+}
+
 } // namespace
 
 Watchdog::Watchdog() {
+    // The child runs on without exec: with another thread, a lock it held
+    // (malloc's, say) would stay locked in the child forever.
+    if (const std::size_t threads = thread_count(); threads != 1)
+        throw std::logic_error(fmt::format("Watchdog: started with {} threads; start it before any thread", threads));
     int fds[2];
     // Close-on-exec: a server that inherited the write end would keep the
     // pipe open after the harness died, and the watchdog would never act.

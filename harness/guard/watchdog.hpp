@@ -46,15 +46,20 @@ Watchdog* current_watchdog();
 void watch_group(pid_t group);
 void forget_group(pid_t group);
 
-// A process group the current watchdog kills if the harness dies while this
-// lives. Declare it after the process it names, so that it is forgotten
-// before that process is stopped and its group ID set free.
+// A process group the current watchdog kills if the harness dies, until
+// release() (call it once the group is known to be empty: its ID may be
+// reused after) or the destructor. Declare it after the process it names.
 class WatchedGroup {
 public:
     explicit WatchedGroup(pid_t group) : group_(group) { watch_group(group_); }
-    ~WatchedGroup() { forget_group(group_); }
+    ~WatchedGroup() { release(); }
     WatchedGroup(const WatchedGroup&) = delete;
     WatchedGroup& operator=(const WatchedGroup&) = delete;
+
+    void release() {
+        if (group_ > 0) forget_group(group_);
+        group_ = 0;
+    }
 
 private:
     pid_t group_;

@@ -103,7 +103,10 @@ RunningPeer::RunningPeer(PeerLaunch launch) : launch_(std::move(launch)) {
         if (launch_.interrupted != nullptr && launch_.interrupted->load())
             why = fmt::format("was interrupted while waiting for its port {}", port_);
         else if (process_->wait_for(milliseconds(50))) {
-            if (connects(port_)) break; // it left its server running and exited, as a daemon does
+            // It left its server running and exited, as a daemon does; a
+            // failure status still fails the start.
+            const int status = *process_->wait_status();
+            if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && connects(port_)) break;
             why = fmt::format("{} before its port {} answered", describe_wait_status(*process_->wait_status()), port_);
         }
         else if (std::chrono::steady_clock::now() >= deadline)
@@ -139,6 +142,7 @@ bool RunningPeer::stop(milliseconds timeout) {
     std::string left;
     try {
         verify_nothing_left(group, launch_.run_marker, port_, milliseconds(2000));
+        watched_->release(); // the group is empty: its ID may be reused now
     } catch (const std::exception& error) {
         left = error.what();
     }

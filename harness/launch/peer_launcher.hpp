@@ -48,7 +48,7 @@ private:
     std::uint16_t port_ = 0;
     std::vector<std::string> command_;
     std::unique_ptr<ChildProcess> process_;
-    std::unique_ptr<WatchedGroup> watched_; // after process_: forgotten before it is stopped
+    std::unique_ptr<WatchedGroup> watched_; // released by stop() once the group is empty
     bool stopped_ = false, killed_ = false;
 };
 

@@ -99,6 +99,7 @@ bool RunningServer::stop(milliseconds timeout) {
     std::string left;
     try {
         verify_nothing_left(process_.pid(), launch_.run_marker, port_, milliseconds(2000));
+        watched_.release(); // the group is empty: its ID may be reused now
     } catch (const std::exception& error) {
         left = error.what();
     }

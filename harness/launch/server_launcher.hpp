@@ -44,7 +44,7 @@ private:
     ServerLaunch launch_;
     std::vector<std::string> command_;
     ChildProcess process_;
-    WatchedGroup watched_{process_.pid()}; // after process_: forgotten before it is stopped
+    WatchedGroup watched_{process_.pid()}; // released by stop() once the group is empty
     std::uint16_t port_ = 0;
     bool stopped_ = false, killed_ = false;
 };

@@ -57,8 +57,12 @@ std::optional<std::vector<pid_t>> numeric_entries(const std::string& path) {
 }
 
 struct StatFields {
+    char state = '?';
     pid_t ppid = 0;
     std::uint64_t utime = 0, stime = 0;
+
+    // A zombie has exited: it only waits for its parent to reap it.
+    bool alive() const { return state != 'Z' && state != 'X'; }
 };
 
 // /proc/PID/stat. The command name (field 2) may hold spaces and
@@ -78,8 +82,8 @@ std::optional<StatFields> parse_stat(std::string_view text) {
     auto ppid = parse_number<pid_t>(fields[1]);       // field 4
     auto utime = parse_number<std::uint64_t>(fields[11]); // field 14
     auto stime = parse_number<std::uint64_t>(fields[12]); // field 15
-    if (!ppid || !utime || !stime) return std::nullopt;
-    return StatFields{*ppid, *utime, *stime};
+    if (!ppid || !utime || !stime || fields[0].empty()) return std::nullopt;
+    return StatFields{fields[0][0], *ppid, *utime, *stime};
 }
 
 // The number on a "Key:\t123 kB" line of /proc/PID/status.
@@ -165,6 +169,14 @@ double ticks_per_second() {
     return static_cast<double>(ticks);
 }
 
+// Running or sleeping, not gone and not a zombie (which the harness has not
+// reaped yet: a server's main process that exited is gone all the same).
+bool alive(pid_t pid) {
+    const auto text = read_proc(proc_path(pid) + "/stat");
+    const auto stat = text ? parse_stat(*text) : std::nullopt;
+    return stat && stat->alive();
+}
+
 // /proc/PID/task/TID/children lists what each thread forked (Linux 3.5,
 // CONFIG_PROC_CHILDREN); checked once.
 bool children_files_exist() {
@@ -201,18 +213,18 @@ std::vector<pid_t> forest_by_scan(const std::vector<pid_t>& roots) {
     const auto pids = numeric_entries("/proc");
     if (!pids) throw_system_error("opendir", "/proc", ENOENT);
     std::multimap<pid_t, pid_t> children; // by parent
-    std::set<pid_t> alive;
+    std::set<pid_t> living;
     for (pid_t pid : *pids) {
         const auto text = read_proc(proc_path(pid) + "/stat");
         const auto stat = text ? parse_stat(*text) : std::nullopt;
-        if (!stat) continue;
+        if (!stat || !stat->alive()) continue;
         children.emplace(stat->ppid, pid);
-        alive.insert(pid);
+        living.insert(pid);
     }
     std::vector<pid_t> forest;
     std::set<pid_t> found;
     for (pid_t root : roots) {
-        if (!alive.count(root) || !found.insert(root).second) continue;
+        if (!living.count(root) || !found.insert(root).second) continue;
         forest.push_back(root);
         for (std::size_t next = forest.size() - 1; next < forest.size(); ++next) {
             auto [first, last] = children.equal_range(forest[next]);
@@ -239,7 +251,7 @@ std::vector<pid_t> process_forest(const std::vector<pid_t>& roots) {
     std::vector<pid_t> forest;
     std::set<pid_t> found;
     for (pid_t root : roots) {
-        if (found.count(root) || ::access(proc_path(root).c_str(), F_OK) != 0) continue; // seen, or gone
+        if (found.count(root) || !alive(root)) continue; // seen, or gone
         found.insert(root);
         forest.push_back(root);
         // Breadth first from here; `forest` is the queue.
@@ -247,7 +259,7 @@ std::vector<pid_t> process_forest(const std::vector<pid_t>& roots) {
             const std::optional<std::vector<pid_t>> children = children_of(forest[next]);
             if (!children) continue; // ended meanwhile
             for (pid_t child : *children)
-                if (found.insert(child).second) forest.push_back(child);
+                if (alive(child) && found.insert(child).second) forest.push_back(child);
         }
     }
     return forest;

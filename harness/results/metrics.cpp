@@ -67,11 +67,14 @@ std::optional<double> nearest_rank(std::vector<double> values, double p) {
 
 std::optional<ClientBound> client_bound(const RunResult& run) {
     if (run.wrk.duration_s <= 0 || run.wrk_usage.processes == 0 || run.wrk_cpus <= 0) return std::nullopt;
-    const double percent = cpu_percent(run.wrk_usage, run.wrk.duration_s);
-    const double share = percent / (100.0 * run.wrk_cpus);
+    // wrk runs one thread per -t: fewer threads than CPUs cannot fill them.
+    const int usable = run.threads > 0 ? std::min(run.threads, run.wrk_cpus) : run.wrk_cpus;
+    const double share = cpu_percent(run.wrk_usage, run.wrk.duration_s) / (100.0 * usable);
     if (share < client_bound_share) return ClientBound{};
-    return ClientBound{true, fmt::format("wrk used {:.1f} % of its {} CPU{} (at least {:.0f} %)", 100.0 * share, run.wrk_cpus,
-                                         run.wrk_cpus == 1 ? "" : "s", 100.0 * client_bound_share)};
+    const std::string of = usable == run.wrk_cpus ? fmt::format("its {} CPU{}", usable, usable == 1 ? "" : "s")
+                                                  : fmt::format("the {} CPUs its {} threads can use", usable, run.threads);
+    return ClientBound{true, fmt::format("wrk used {:.1f} % of {} (at least {:.0f} %)", 100.0 * share, of,
+                                         100.0 * client_bound_share)};
 }
 
 } // namespace pb::harness

@@ -31,15 +31,16 @@ std::optional<int> unserved_connections(const RunResult& run);
 double cpu_percent(const ProcessUsage& usage, double wall_seconds);
 
 // wrk ran out of CPU, so the req/s it reports ranks the client, not the server.
-inline constexpr double client_bound_share = 0.9; // of the CPUs wrk could use
+inline constexpr double client_bound_share = 0.9; // of the CPUs wrk could fill
 
 struct ClientBound {
     bool bound = false;
     std::string reason; // empty when not bound
 };
 
-// From wrk's CPU time over the measured window against the CPUs it could run
-// on; empty when either is unknown (an idle-connections run, no wrk sample).
+// From wrk's CPU time over the measured window against the CPUs it could
+// fill: those it may run on, at most one per wrk thread. Empty when either is
+// unknown (an idle-connections run, no wrk sample).
 std::optional<ClientBound> client_bound(const RunResult& run);
 
 // The nearest-rank percentile (0 < p <= 100): the smallest value that at

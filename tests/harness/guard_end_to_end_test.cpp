@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "common/program_path.hpp"
+#include "guard/run_lock.hpp"
 #include "guard/run_marker.hpp"
 #include "launch/leftover_processes.hpp"
 #include "support/harness_process.hpp"
@@ -120,6 +121,11 @@ TEST_F(GuardEndToEnd, NoWaitRefusesAtOnceNamingTheHolder) {
 }
 
 TEST_F(GuardEndToEnd, LeftoversOfAGoneHarnessAreRefusedThenEndedWithKillLeftovers) {
+    // The fake leftover below looks like an earlier harness's to every
+    // harness on this machine: hold the machine's lock meanwhile, so that a
+    // real one waits rather than refuses (the two here use locks of their own).
+    const std::atomic<bool> never{false};
+    const RunLock machine(default_lock_file(), RunLock::Wait::yes, "harness_process_tests (a fake leftover)", {}, never);
     const pid_t gone = [] {
         const pid_t child = ::fork();
         if (child == 0) ::_exit(0);

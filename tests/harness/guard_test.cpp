@@ -61,6 +61,15 @@ bool marked(const ChildProcess& child, const std::string& marker) {
     return true;
 }
 
+// Fake leftovers look like an earlier harness's to every harness on this
+// machine: hold the machine's lock meanwhile, so that a real one waits
+// rather than refuses (or kills them).
+class FakeLeftovers : public testing::Test {
+protected:
+    std::atomic<bool> never_{false};
+    RunLock machine_{default_lock_file(), RunLock::Wait::yes, "harness_process_tests (fake leftovers)", {}, never_};
+};
+
 TEST(RunMarker, NamesTheHarnessAndTheRun) {
     EXPECT_EQ(run_marker(1234, 7), "PREFORK_BENCH_RUN=1234.7");
     EXPECT_EQ(harness_of_entry("PREFORK_BENCH_RUN=1234.7"), 1234);
@@ -87,7 +96,8 @@ TEST(RunLock, ASecondHolderIsRefusedWithoutWaitingAndToldWhoHoldsIt) {
         EXPECT_NE(std::string(error.what()).find("the first harness"), std::string::npos) << error.what();
         EXPECT_NE(std::string(error.what()).find("--no-wait"), std::string::npos) << error.what();
     }
-    EXPECT_EQ(lock_holder(file), "the first harness") << "a refused harness does not overwrite the holder";
+    EXPECT_EQ(lock_holder(file).rfind("the first harness (holds the lock since ", 0), 0u)
+        << "a refused harness does not overwrite the holder: " << lock_holder(file);
 }
 
 TEST(RunLock, AWaitingHolderGetsTheLockWhenTheFirstLetsGo) {
@@ -106,12 +116,27 @@ TEST(RunLock, AWaitingHolderGetsTheLockWhenTheFirstLetsGo) {
     });
     auto told = waiting.get_future();
     ASSERT_EQ(told.wait_for(10s), std::future_status::ready) << "the second never said it waits";
-    EXPECT_EQ(told.get(), "the first harness");
+    EXPECT_EQ(told.get().rfind("the first harness (holds the lock since ", 0), 0u);
     first_released = true;
     first.reset();
     second.join();
     EXPECT_FALSE(taken_before_release) << "the second took the lock while the first still held it";
-    EXPECT_EQ(lock_holder(file), "the second harness");
+    EXPECT_EQ(lock_holder(file).rfind("the second harness (", 0), 0u) << lock_holder(file);
+}
+
+TEST(RunLock, ACtrlCEndsTheWait) {
+    TempDir temp;
+    const auto file = temp.path() / "run.lock";
+    std::atomic<bool> interrupted{false};
+    RunLock first(file, RunLock::Wait::no, "the first harness", {}, interrupted);
+    try {
+        // The flag is set as the waiter starts waiting: as a Ctrl-C then would.
+        RunLock second(file, RunLock::Wait::yes, "the second harness", [&](const std::string&) { interrupted = true; },
+                       interrupted);
+        FAIL() << "the lock was taken while the first holds it";
+    } catch (const std::runtime_error& error) {
+        EXPECT_NE(std::string(error.what()).find("interrupted while waiting for"), std::string::npos) << error.what();
+    }
 }
 
 TEST(RunLock, TheLockGoesWithItsHoldersDeath) {
@@ -140,7 +165,7 @@ TEST(RunLock, TheLockGoesWithItsHoldersDeath) {
     EXPECT_NO_THROW(RunLock(file, RunLock::Wait::no, "this test", {}, interrupted));
 }
 
-TEST(Leftovers, AProcessOfAGoneHarnessIsNamedAndRefused) {
+TEST_F(FakeLeftovers, AProcessOfAGoneHarnessIsNamedAndRefused) {
     const std::string marker = run_marker(gone_pid(), 3);
     ChildProcess left(marked_sleep(marker));
     ASSERT_TRUE(marked(left, marker));
@@ -156,7 +181,7 @@ TEST(Leftovers, AProcessOfAGoneHarnessIsNamedAndRefused) {
     EXPECT_FALSE(left.exited()) << "refusing kills nothing";
 }
 
-TEST(Leftovers, KillLeftoversEndsThem) {
+TEST_F(FakeLeftovers, KillLeftoversEndsThem) {
     const std::string marker = run_marker(gone_pid(), 3);
     ChildProcess left(marked_sleep(marker));
     ASSERT_TRUE(marked(left, marker));
@@ -167,7 +192,7 @@ TEST(Leftovers, KillLeftoversEndsThem) {
     EXPECT_FALSE(mentions(processes_of_gone_harnesses(), left.pid()));
 }
 
-TEST(Leftovers, AProcessOfALivingHarnessIsNoLeftover) {
+TEST_F(FakeLeftovers, AProcessOfALivingHarnessIsNoLeftover) {
     // A real harness kept alive: it waits for a lock this test holds.
     TempDir temp;
     const auto lock_file = temp.path() / "run.lock";
@@ -179,6 +204,7 @@ TEST(Leftovers, AProcessOfALivingHarnessIsNoLeftover) {
     spec.argv = {PREFORK_BENCH_BINARY, "run", scenario.string(), "--out", (temp.path() / "out").string(), "--lock",
                  lock_file.string()};
     spec.stderr_to_stdout = true;
+    spec.die_with_parent = true; // it must not run a scenario after this test
     ChildProcess harness(spec);
     std::optional<std::string> line = harness.read_line(30s);
     ASSERT_TRUE(line && line->find("waiting for the harness") != std::string::npos) << line.value_or("(no output)");
@@ -192,7 +218,7 @@ TEST(Leftovers, AProcessOfALivingHarnessIsNoLeftover) {
     EXPECT_TRUE(mentions(processes_of_gone_harnesses(), child.pid())) << "its harness is gone now";
 }
 
-TEST(Watchdog, WhenThePipeEndsItKillsMarkedProcessesAndWatchedGroups) {
+TEST_F(FakeLeftovers, WatchdogKillsMarkedProcessesAndWatchedGroupsWhenThePipeEnds) {
     // Started before the children, so that it does not hold their pipes.
     auto watchdog = std::make_unique<Watchdog>();
     const std::string marker = run_marker(::getpid(), 9);

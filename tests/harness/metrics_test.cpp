@@ -150,6 +150,15 @@ TEST(ClientBound, BelowNinetyPercentOfItsCpusItIsNot) {
     EXPECT_FALSE(client_bound(run_with_wrk_at(89.9, 1))->bound);
 }
 
+TEST(ClientBound, FewerWrkThreadsThanCpusFillOnlyAsManyCpus) {
+    RunResult run = run_with_wrk_at(190, 4); // unpinned on 4 CPUs, with wrk -t 2
+    run.threads = 2;
+    const std::optional<ClientBound> verdict = client_bound(run);
+    ASSERT_TRUE(verdict);
+    EXPECT_TRUE(verdict->bound);
+    EXPECT_EQ(verdict->reason, "wrk used 95.0 % of the 2 CPUs its 2 threads can use (at least 90 %)");
+}
+
 TEST(ClientBound, UnknownWithoutWrksCpuTimeOrItsCpus) {
     RunResult no_sample = run_with_wrk_at(99, 1);
     no_sample.wrk_usage.processes = 0;

@@ -292,6 +292,31 @@ TEST(ProcessUsageSampler, AServerGoneFromItsWindowIsAnError) {
         << sampler.error();
 }
 
+// The harness reaps a server only when it stops it: one that exits during
+// the window is a zombie until then, and gone all the same.
+TEST(ProcessUsageSampler, AServerThatExitedButIsNotReapedIsGoneToo) {
+    int exited[2];
+    ASSERT_EQ(pipe(exited), 0);
+    const pid_t server = fork();
+    ASSERT_GE(server, 0);
+    if (server == 0) {
+        close(exited[1]);
+        char byte = 0;
+        (void)!read(exited[0], &byte, 1);
+        _exit(0);
+    }
+    pb::harness::TreeSampler sampler(server, 1h);
+    sampler.start();
+    close(exited[1]); // it exits; nobody reaps it yet
+    siginfo_t info{};
+    ASSERT_EQ(waitid(P_PID, static_cast<id_t>(server), &info, WEXITED | WNOWAIT), 0); // exited, still unreaped
+    sampler.stop();
+    EXPECT_NE(sampler.error().find("is gone"), std::string::npos) << sampler.error();
+    EXPECT_TRUE(pb::harness::process_tree(server).empty()) << "a zombie is no tree";
+    waitpid(server, nullptr, 0);
+    close(exited[0]);
+}
+
 TEST(ProcessUsageSampler, AClientMayEndItsOwnWindow) {
     WaitingChild wrk;
     pb::harness::TreeSampler sampler(wrk.pid(), 1h, {}, pb::harness::TreeSampler::RootGone::ends_the_window);

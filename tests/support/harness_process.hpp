@@ -101,6 +101,7 @@ inline pb::ChildSpec harness_spec(const std::vector<std::string>& args, const fs
     spec.argv.insert(spec.argv.end(), args.begin(), args.end());
     spec.stdout_file = output_file;
     spec.stderr_file = error_file;
+    spec.die_with_parent = true; // a test killed by its timeout leaves no harness running
     spec.env.emplace_back("PREFORK_BENCH_LOCK", ((output_file.empty() ? error_file : output_file).string() + ".lock"));
     return spec;
 }
