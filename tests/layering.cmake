@@ -18,6 +18,7 @@ set(rules
   "harness/host:common host"
   "harness/measure:common measure"
   "harness/results:common measure results"
+  "load:common load"
   "harness/guard:common guard"
   "harness/launch:common scenario measure guard launch"
   "harness:common scenario host measure results guard launch")
