@@ -65,6 +65,11 @@ ServerOptions parse_command_line(int argc, char** argv, std::string_view model, 
         ->default_str(std::to_string(options.workers) + " (online CPUs)");
     add_duration(app, "--delay", options.handler.delay, "Time each request waits before its response");
     add_duration(app, "--work", options.handler.work, "CPU time spent per request before the wait");
+    app.add_flag("--cost-from-request", options.handler.cost_from_request,
+                 "Take work= and delay= (microseconds) from each request's query string; --work and --delay "
+                 "apply to the part a request leaves out, a malformed cost gets 400");
+    add_duration(app, "--max-cost", options.handler.max_cost,
+                 "Largest work= or delay= a request may ask for with --cost-from-request (larger: 400)");
     app.add_option("--stats", options.stats_path, "Write per-worker counters to this CSV file at exit")
         ->type_name("FILE");
     app.add_option("--backlog", options.backlog, "listen() backlog")->check(CLI::Range(1, 1 << 20))->capture_default_str();

@@ -1,6 +1,9 @@
 #include "http/handler.hpp"
 
+#include <algorithm>
 #include <ctime>
+
+#include "http/request_cost.hpp"
 
 namespace pb {
 namespace {
@@ -25,12 +28,15 @@ void burn_cpu(std::chrono::nanoseconds work) {
 Reply handle(const Request& request, const HandlerConfig& config) {
     if (request.has_transfer_encoding) return reject(Status::not_implemented);
     if (request.method_kind == Method::other) return reject(Status::method_not_allowed);
-    burn_cpu(config.work);
+    RequestCost cost{config.work, config.delay};
+    if (config.cost_from_request && !parse_request_cost(request.target, config.max_cost, cost))
+        return reject(Status::bad_request);
+    burn_cpu(cost.work);
     Reply reply;
     reply.keep_alive = request.keep_alive;
     reply.with_body = request.method_kind == Method::get;
     reply.http10 = request.version_minor == 0;
-    reply.waits = config.delay > std::chrono::nanoseconds::zero();
+    reply.delay = std::max(cost.delay, std::chrono::nanoseconds::zero());
     return reply;
 }
 

@@ -1,6 +1,6 @@
 #pragma once
 // The one handler every server runs: it decides the reply to a request and
-// burns the configured CPU work. The wait (--delay) is the caller's: each
+// burns its CPU work. The wait is the caller's (Reply::delay): each
 // concurrency model waits its own way (timer queue, asio timer, sleep), which
 // is exactly what the benchmark compares.
 #include <chrono>
@@ -23,6 +23,10 @@ enum class Status : std::uint16_t {
 struct HandlerConfig {
     std::chrono::nanoseconds delay{std::chrono::milliseconds(100)};
     std::chrono::nanoseconds work{0};
+    // Take work= and delay= from the query (request_cost.hpp); the two above
+    // remain the defaults for the part a request does not name.
+    bool cost_from_request = false;
+    std::chrono::nanoseconds max_cost{std::chrono::seconds(10)}; // a larger work= or delay= gets a 400
 };
 
 struct Reply {
@@ -30,9 +34,13 @@ struct Reply {
     bool keep_alive = true;
     bool with_body = true; // false for HEAD
     bool http10 = false;   // an HTTP/1.0 client that keeps alive must be told so
-    bool waits = false;    // the caller must wait HandlerConfig::delay before sending
+    std::chrono::nanoseconds delay{0}; // the caller waits this long before sending (0: at once)
+
+    bool waits() const { return delay > std::chrono::nanoseconds::zero(); }
 };
 
+// With cost_from_request, a malformed or too large cost in the query is a
+// 400 that closes the connection, like any other bad request.
 Reply handle(const Request& request, const HandlerConfig& config);
 
 // Reply to a request that could not be parsed; it always closes the connection.

@@ -1,5 +1,6 @@
 #include "http/reply_batch.hpp"
 
+#include <algorithm>
 #include <cassert>
 #include <optional>
 
@@ -7,10 +8,10 @@
 
 namespace pb {
 
-bool ReplyBatch::waits() const {
-    for (std::size_t i = 0; i < count; ++i)
-        if (replies[i].waits) return true;
-    return false;
+std::chrono::nanoseconds ReplyBatch::delay() const {
+    std::chrono::nanoseconds longest{0};
+    for (std::size_t i = 0; i < count; ++i) longest = std::max(longest, replies[i].delay);
+    return longest;
 }
 
 std::size_t collect_replies(HttpSession& session, const HandlerConfig& config, WorkerCounters& counters,

@@ -1,10 +1,12 @@
 #pragma once
 // Pipelined requests answered together. Every complete request buffered in a
-// session is parsed at once; their replies wait (if they wait) for the same
-// deadline, and their responses leave in one write, in order. The batch is
+// session is parsed at once; their replies wait (if they wait) for one
+// deadline, the longest delay among them, and their responses leave in one
+// write, in order. The batch is
 // bounded, so a client that pipelines without reading fills its input
 // buffer and stops being read from: nothing grows without limit.
 #include <array>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -27,9 +29,11 @@ struct ReplyBatch {
 
     bool empty() const { return count == 0; }
     bool full() const { return count == max_replies; }
-    // The replies of a batch all wait or none does: one that waits holds
-    // back those after it anyway, since responses leave in order.
-    bool waits() const;
+    // The batch waits once, for the longest delay among its replies (they
+    // differ with --cost-from-request): the responses leave in order in one
+    // write, so none of them could leave before the slowest anyway.
+    std::chrono::nanoseconds delay() const;
+    bool waits() const { return delay() > std::chrono::nanoseconds::zero(); }
     // The connection closes after the last response of this batch.
     bool closes() const { return count > 0 && !replies[count - 1].keep_alive; }
     void clear() { count = 0; }

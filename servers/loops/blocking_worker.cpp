@@ -178,8 +178,9 @@ void Worker::serve(int fd) {
             if (session_.holds_bytes()) silent = false; // not after a wait cut short by a signal
             continue;
         }
-        // A pipelined batch waits once and leaves in one write, as in every model.
-        if (batch.waits()) sleep_through(config_.handler.delay);
+        // A pipelined batch waits once (its longest delay) and leaves in one
+        // write, as in every model.
+        if (batch.waits()) sleep_through(batch.delay());
         if (stop_requested) close_after(batch);
         std::size_t size = format_batch(batch, date_.now(), io_->output_span());
         if (!send_all(fd, io_->output, size, counters_)) break;

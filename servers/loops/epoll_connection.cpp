@@ -91,10 +91,11 @@ void Worker::advance(Connection& c) {
         }
         if (stopping_) close_after(c.io->batch);
         if (c.io->batch.waits()) {
-            // Every reply of the batch was parsed now: one deadline for all.
-            bool was_empty = delays_.empty();
-            delays_.push(c, Clock::now() + config_.handler.delay);
-            if (was_empty) arm_timer(delay_timer_.get(), c.deadline);
+            // Every reply of the batch was parsed now: one deadline for all,
+            // its longest delay. The timer is armed for the earliest
+            // deadline: re-armed only when this one goes to the front.
+            delays_.push(c, Clock::now() + c.io->batch.delay());
+            if (delays_.front() == &c) arm_timer(delay_timer_.get(), c.deadline);
             return;
         }
         if (!send_batch(c)) return;

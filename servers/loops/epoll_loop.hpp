@@ -52,7 +52,7 @@ struct Connection : DelayLink {
     CoarseClock::time_point since; // accepted, request started, response sent or linger began
     std::size_t index = 0;         // position in Worker::open_
 
-    bool waiting() const { return queued; }
+    bool waiting() const { return queued(); }
     bool writing() const { return out_sent < out_size; }
     bool in_flight() const { return waiting() || writing(); }
 };

@@ -61,9 +61,10 @@ void Connection::serve() {
     busy_ = true;
     head_started_ = false;
     deadline_ = park_at_ = clock::time_point::max(); // no timeout and no parking while we work
-    if (io_->batch.waits() && config_.handler.delay.count() > 0) {
-        // Every reply of the batch was parsed now: one wait for all of them.
-        delay_.expires_after(config_.handler.delay);
+    if (io_->batch.waits()) {
+        // Every reply of the batch was parsed now: one wait for all of them,
+        // the longest delay among them.
+        delay_.expires_after(io_->batch.delay());
         delay_.async_wait([self = shared_from_this()](const error_code& error) {
             self->on_delay(error);
         });

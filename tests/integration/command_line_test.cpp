@@ -54,7 +54,8 @@ TEST_P(CommandLine, HelpExitsZeroAndDescribesDelay) {
     ASSERT_TRUE(result.status.has_value()) << "did not exit within 10 s";
     EXPECT_EQ(result.exit_code(), 0) << describe_wait_status(*result.status) << "\nstderr: " << result.err;
     EXPECT_NE(result.out.find("--delay"), std::string::npos) << "usage on stdout: " << result.out;
-    for (const char* flag : {"--listen", "--workers", "--stats", "--drain-timeout"}) {
+    for (const char* flag :
+         {"--listen", "--workers", "--stats", "--drain-timeout", "--cost-from-request", "--max-cost"}) {
         EXPECT_NE(result.out.find(flag), std::string::npos) << flag << " missing from usage";
     }
     if (!GetParam().model_flag.empty()) {
@@ -81,6 +82,7 @@ TEST_P(CommandLine, BadValuesExit2NamingTheFlag) {
         {"--workers", "abc"},         {"--workers", "0"},       {"--listen", "nonsense"},
         {"--listen", "127.0.0.1:99999"}, {"--work", "5parsecs"}, {"--idle-timeout", "-1s"},
         {"--header-timeout", "x"},    {"--drain-timeout", "1.2.3s"}, {"--backlog", "many"},
+        {"--max-cost", "soon"},       {"--max-cost", "-1s"},
     };
     for (const auto& args : cases) expect_rejected(args, args.front());
     if (!GetParam().model_flag.empty()) {

@@ -90,6 +90,10 @@ TEST_P(Supervisor, AllChildrenKilledAtOnceAreReplaced) {
     std::vector<pid_t> after = wait_for_replacements(before, 2000ms);
     ASSERT_EQ(after.size(), static_cast<std::size_t>(workers()))
         << "the killed children were not all replaced within 2 s\n" << server().describe();
+    // With every child gone nothing listened (reuseport: each child opens its
+    // own listener once it runs): wait until a replacement answers.
+    const auto deadline = Clock::now() + 2000ms;
+    while (!fetch(port()).ok() && Clock::now() < deadline) std::this_thread::sleep_for(10ms);
     expect_service(10, "after every child was replaced");
     EXPECT_TRUE(server().running());
 }

@@ -17,6 +17,8 @@ void expect_defaults(const pb::ServerOptions& o) {
     EXPECT_EQ(o.workers, 1);
     EXPECT_EQ(o.handler.delay, 100ms);
     EXPECT_EQ(o.handler.work, 0ns);
+    EXPECT_FALSE(o.handler.cost_from_request);
+    EXPECT_EQ(o.handler.max_cost, 10s);
     EXPECT_EQ(o.stats_path, "");
     EXPECT_EQ(o.backlog, 4096);
     EXPECT_FALSE(o.defer_accept);
@@ -57,6 +59,18 @@ TEST(ParseCommandLine, NoArgumentsGiveTheDefaults) {
     EXPECT_EQ(o.workers, sysconf(_SC_NPROCESSORS_ONLN));
     o.workers = 1;
     expect_defaults(o);
+}
+
+TEST(ParseCommandLine, CostFromRequestAndMaxCost) {
+    char program[] = "core_tests";
+    char flag[] = "--cost-from-request";
+    char max_cost[] = "--max-cost";
+    char value[] = "250ms";
+    char* argv[] = {program, flag, max_cost, value, nullptr};
+    const pb::ServerOptions o = pb::parse_command_line(4, argv, "test", "unit test");
+    EXPECT_TRUE(o.handler.cost_from_request);
+    EXPECT_EQ(o.handler.max_cost, 250ms);
+    EXPECT_EQ(o.handler.delay, 100ms) << "--delay stays the default for requests without a cost";
 }
 
 TEST(ParseCommandLine, ExtendIsCalled) {

@@ -83,7 +83,7 @@ TEST_F(Session, OneRequestInOnePiece) {
     EXPECT_EQ(replies[0].status, Status::ok);
     EXPECT_TRUE(replies[0].keep_alive);
     EXPECT_TRUE(replies[0].with_body);
-    EXPECT_FALSE(replies[0].waits);
+    EXPECT_FALSE(replies[0].waits());
     EXPECT_FALSE(session->next_reply(config, counters).has_value());
     EXPECT_FALSE(session->mid_request());
     EXPECT_EQ(counters.parse_errors, 0u);
@@ -252,7 +252,7 @@ TEST_F(Session, HandlerDecidesTheReply) {
     EXPECT_EQ(replies[0].status, Status::ok);
     EXPECT_FALSE(replies[0].with_body);
     EXPECT_TRUE(replies[0].http10);
-    EXPECT_TRUE(replies[0].waits);
+    EXPECT_TRUE(replies[0].waits());
     EXPECT_EQ(replies[1].status, Status::method_not_allowed);
 }
 

@@ -92,6 +92,27 @@ TEST_F(Batch, WaitsWhenAnyReplyWaits) {
     receive(repeat(get, 3));
     pb::collect_replies(session, config, counters, batch);
     EXPECT_TRUE(batch.waits());
+    EXPECT_EQ(batch.delay(), 1ms);
+}
+
+// --cost-from-request: each request asks for its own delay, and the batch,
+// whose responses leave together, waits for the longest.
+TEST_F(Batch, WaitsForTheLongestDelayOfItsReplies) {
+    config.cost_from_request = true;
+    receive("GET /?delay=5 HTTP/1.1\r\n\r\nGET /?delay=300 HTTP/1.1\r\n\r\nGET / HTTP/1.1\r\n\r\n");
+    EXPECT_EQ(pb::collect_replies(session, config, counters, batch), 3u);
+    EXPECT_EQ(batch.replies[0].delay, 5us);
+    EXPECT_EQ(batch.replies[2].delay, 0us) << "--delay 0 for the request without a cost";
+    EXPECT_EQ(batch.delay(), 300us);
+    EXPECT_TRUE(batch.waits());
+}
+
+TEST_F(Batch, ABatchWithoutDelaysDoesNotWait) {
+    config.cost_from_request = true;
+    receive("GET /?delay=0 HTTP/1.1\r\n\r\nGET /?work=1 HTTP/1.1\r\n\r\n");
+    EXPECT_EQ(pb::collect_replies(session, config, counters, batch), 2u);
+    EXPECT_EQ(batch.delay(), 0us);
+    EXPECT_FALSE(batch.waits());
 }
 
 TEST_F(Batch, FormatsTheResponsesBackToBackInOrder) {
