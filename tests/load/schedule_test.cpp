@@ -148,6 +148,13 @@ TEST(PlanSchedule, ChangingTheWorkCostLeavesTheDelayCosts) {
     EXPECT_FALSE(costs(one, &PlannedRequest::work_us) == costs(two, &PlannedRequest::work_us));
 }
 
+TEST(PlanSchedule, WorkAndDelayDrawFromTheirOwnStreams) {
+    auto plan = plan_schedule(spec_of(1000, 10s, Arrival::poisson, {"exp:1ms", "delay=exp:1ms"}));
+    std::size_t same = 0;
+    for (const PlannedRequest& request : plan) same += request.work_us == request.delay_us;
+    EXPECT_LT(same, plan.size() / 100);
+}
+
 TEST(PlanSchedule, ALongerScheduleBeginsWithTheShorterOne) {
     auto shorter = plan_schedule(spec_of(1000, 5s, Arrival::poisson, {"exp:1ms"}, 3));
     auto longer = plan_schedule(spec_of(1000, 10s, Arrival::poisson, {"exp:1ms"}, 3));
@@ -215,6 +222,8 @@ TEST(PlanSchedule, UniformCountIsExactWhenTheGapIsNotWholeNanoseconds) {
     EXPECT_EQ(send_times(plan), (std::vector<std::int64_t>{0, 333'333'333, 666'666'667}));
     EXPECT_EQ(plan_schedule(spec_of(7, 2s, Arrival::uniform)).size(), 14u);
     EXPECT_EQ(plan_schedule(spec_of(1000, 1'000'001ns, Arrival::uniform)).size(), 2u);
+    // The third is meant for 666'666'666.7ns, which rounds to the end itself.
+    EXPECT_EQ(plan_schedule(spec_of(3, 666'666'667ns, Arrival::uniform)).size(), 2u);
 }
 
 TEST(PlanSchedule, ExpCostHasItsMeanAndTail) {
