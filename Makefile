@@ -27,7 +27,7 @@ SCENARIO_PEERS = $(if $(shell grep -s -l '^[[:space:]]*kind[[:space:]]*=[[:space
 RESULTS     ?= results
 BENCH_ARGS  ?=
 
-.PHONY: all deps configure build test test-cpp test-python test-sanitize micro bench plots reproduce compare peers clean
+.PHONY: all deps configure build test test-cpp test-python test-sanitize micro bench check-load plots reproduce compare peers clean
 
 all: build
 
@@ -88,6 +88,14 @@ bench: configure $(SCENARIO_PEERS)
 	status=0; PREFORK_BENCH_PYTHON=$(PYTHON) $(BUILD_DIR)/harness/prefork-bench run $(SCENARIO) --out $(RESULTS) $(BENCH_ARGS) || status=$$?; \
 	MPLBACKEND=Agg $(PYTHON) -m plots --latest $(RESULTS) --scenario $(basename $(notdir $(SCENARIO))) || status=$$?; \
 	exit $$status
+
+# prefork-load's checks (issue 13): fixed wait, coordinated omission, M/M/1,
+# M/D/1, closed loop against wrk, achieved rates; server on CPU 0, load on 1.
+# make check-load [CHECKS_OUT=results/checks/issue-13/<host>] [CHECK_ARGS="--only mm1"]
+CHECKS_OUT ?= results/checks/issue-13/$(shell hostname)
+check-load: configure
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target prefork-load prefork-epoll
+	$(PYTHON) load/checks/check_generator.py --build $(BUILD_DIR) --out $(CHECKS_OUT) $(CHECK_ARGS)
 
 # make plots DIR=results/<host>/<run>
 plots: deps

@@ -132,15 +132,24 @@ def check_coordinated_omission(build, binary):
     with Server(binary, ["--delay", "0", "--workers", "1"]) as server:
         load = run_load(build, ["--rate", "1000", "--duration", "10s", "--connections", "64", server.url],
                         during=stall_after(server, 4.0, 1.0))
+    # The same stall under closed loops: prefork-load's own (no correction)
+    # and wrk's. wrk 4.1 corrects its latency for coordinated omission
+    # (stats_correct adds the samples a stalled connection did not send),
+    # so its p99 is quoted beside, not held to "far smaller".
+    with Server(binary, ["--delay", "0", "--workers", "1"]) as server:
+        closed = run_load(build, ["--closed", "--connections", "8", "--duration", "10s", server.url],
+                          during=stall_after(server, 4.0, 1.0))
     with Server(binary, ["--delay", "0", "--workers", "1"]) as server:
         wrk = run_wrk(["-t", "1", "-c", "8", "-d", "10s", server.url], during=stall_after(server, 4.0, 1.0))
     p99, p999 = ms(load["percentiles_us"]["99"]), ms(load["percentiles_us"]["99.9"])
+    closed_p99 = ms(closed["percentiles_us"]["99"])
     wrk_p99 = wrk["latency_ms"].get("99", float("nan"))
     return check("coordinated omission: a 1 s SIGSTOP in a 10 s run at 1,000 req/s",
-                 p99 >= 400 and p999 >= 900 and wrk_p99 < p99 / 4,
-                 "p99 >= 400 ms and p99.9 >= 900 ms; wrk (closed loop, c=8) on the same stall far smaller",
-                 f"prefork-load p99 {p99:.1f} ms, p99.9 {p999:.1f} ms; wrk p99 {wrk_p99:.3f} ms",
-                 {"prefork_load": load, "wrk": wrk})
+                 p99 >= 400 and p999 >= 900 and closed_p99 < p99 / 4,
+                 "p99 >= 400 ms and p99.9 >= 900 ms; a closed loop (c=8) on the same stall far smaller",
+                 f"open loop p99 {p99:.1f} ms, p99.9 {p999:.1f} ms; closed loop p99 {closed_p99:.3f} ms; "
+                 f"wrk 4.1 p99 {wrk_p99:.3f} ms (corrected by wrk itself)",
+                 {"prefork_load": load, "prefork_load_closed": closed, "wrk": wrk})
 
 
 def mm1_quantile(service_ms, rho, p):
