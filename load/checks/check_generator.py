@@ -83,7 +83,7 @@ def run_load(build: Path, args: list[str], during=None) -> dict:
         if process.returncode != 0:
             raise RuntimeError(f"prefork-load exited {process.returncode}: {output}")
         result = json.loads(out.read_text())
-        result["command"] = " ".join(command[:3] + [c for c in command[3:] if c != str(out)][0:0] + command[3:])
+        result["command"] = " ".join(c if c != str(out) else "FILE.json" for c in command)
         result["summary"] = output
         return result
 
