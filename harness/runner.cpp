@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 #include <algorithm>
+#include <cstdlib>
+#include <functional>
 #include <memory>
 #include <thread>
 
@@ -11,6 +13,7 @@
 #include "idle_run.hpp"
 #include "launch/health_check.hpp"
 #include "measure/listen_queue.hpp"
+#include "measure/open_load_report.hpp"
 #include "launch/peer_launcher.hpp"
 #include "measure/process_usage.hpp"
 #include "launch/server_launcher.hpp"
@@ -35,13 +38,15 @@ public:
 };
 
 struct Files {
-    std::filesystem::path stats, server_stdout, server_stderr, peer_dir, warmup_out, wrk_out, wrk_report, wrk_stderr;
+    std::filesystem::path stats, server_stdout, server_stderr, peer_dir, warmup_out, wrk_out, wrk_report, wrk_stderr,
+        load_report;
 };
 
 Files files_for(const RunContext& context, int id) {
     auto at = [&](const char* what) { return context.raw_dir / fmt::format("run-{:03}-{}", id, what); };
     return {at("stats.csv"),         at("server-stdout.txt"), at("server-stderr.txt"), at("peer"),
-            at("warmup-stdout.txt"), at("wrk-stdout.txt"),    at("wrk-report.json"),   at("wrk-stderr.txt")};
+            at("warmup-stdout.txt"), at("wrk-stdout.txt"),    at("wrk-report.json"),   at("wrk-stderr.txt"),
+            at("load-report.json")};
 }
 
 std::string run_marker(const RunContext& context, int id) { return fmt::format("{}.{}", context.run_marker, id); }
@@ -106,6 +111,18 @@ ChildSpec wrk_spec(const RunContext& context, int id, std::vector<std::string> a
     return spec;
 }
 
+// The listen-queue sampling of a server's run: every tick, into `queue`.
+std::function<void()> sample_listen_queue(const LaunchedServer& server, ListenQueue& queue, std::vector<int>& lengths) {
+    return [&server, &queue, &lengths] {
+        const std::optional<int> length = listen_queue_length(server.port());
+        if (!length) throw std::runtime_error(fmt::format("the listen queue: nothing listened on port {}", server.port()));
+        queue.sampled = true;
+        queue.max = std::max(queue.max, *length);
+        queue.at_end = *length;
+        lengths.push_back(*length);
+    };
+}
+
 void measure(const RunContext& context, LaunchedServer& server, const Files& files, RunResult& result) {
     const Scenario& scenario = *context.scenario;
     if (scenario.warmup > std::chrono::nanoseconds::zero()) {
@@ -117,14 +134,7 @@ void measure(const RunContext& context, LaunchedServer& server, const Files& fil
 
     ListenQueue queue;
     std::vector<int> queue_lengths;
-    TreeSampler server_sampler(server.pid(), sample_interval, [&] {
-        const std::optional<int> length = listen_queue_length(server.port());
-        if (!length) throw std::runtime_error(fmt::format("the listen queue: nothing listened on port {}", server.port()));
-        queue.sampled = true;
-        queue.max = std::max(queue.max, *length);
-        queue.at_end = *length;
-        queue_lengths.push_back(*length);
-    });
+    TreeSampler server_sampler(server.pid(), sample_interval, sample_listen_queue(server, queue, queue_lengths));
     result.wrk_command = wrk_command(context, result.connections, scenario.wrk.duration, server.port());
     server_sampler.start();
     ChildProcess wrk(wrk_spec(context, result.id, result.wrk_command, files.wrk_out, files.wrk_stderr, files.wrk_report));
@@ -166,7 +176,89 @@ void end_run(RunResult& result, RunStatus status, const std::string& reason) {
     result.reason = sampled.empty() ? reason : reason + "; also: " + sampled;
 }
 
+// The open loop: prefork-load at this run's offered rate, on wrk's CPUs,
+// while the server and the generator are sampled as for wrk.
+void measure_open(const RunContext& context, LaunchedServer& server, const Files& files, const PlannedRun& planned,
+                  RunResult& result) {
+    const ServerSpec& spec = context.scenario->servers[planned.server];
+    std::optional<std::vector<WorkerRow>> baseline = server.counters_now(milliseconds(3000));
+    ListenQueue queue;
+    std::vector<int> queue_lengths;
+    TreeSampler server_sampler(server.pid(), sample_interval, sample_listen_queue(server, queue, queue_lengths));
+    result.wrk_command = load_command(context, spec, planned, server.port(), files.load_report);
+    server_sampler.start();
+    ChildSpec load_spec = wrk_spec(context, result.id, result.wrk_command, files.wrk_out, files.wrk_stderr, {});
+    ChildProcess load(load_spec);
+    TreeSampler load_sampler(load.pid(), sample_interval, {}, TreeSampler::RootGone::ends_the_window);
+    load_sampler.start();
+    const auto stop_samplers = [&] {
+        result.server_usage = server_sampler.stop();
+        result.wrk_usage = load_sampler.stop();
+        result.sampling.add(server_sampler.cost());
+        result.sampling.add(load_sampler.cost());
+        if (const std::string error = server_sampler.error(); !error.empty()) mark_suspect(result, "sampling the server: " + error);
+        if (const std::string error = load_sampler.error(); !error.empty()) mark_suspect(result, "sampling prefork-load: " + error);
+    };
+    try {
+        run_wrk(context, load, effective_run_timeout(*context.scenario));
+    } catch (...) {
+        stop_samplers();
+        throw;
+    }
+    stop_samplers();
+    result.listen_queue = queue;
+    const OpenLoadReport report = parse_open_load_report(files.load_report);
+    result.wrk = report.load;
+    result.open.offered_rate = report.offered_rate;
+    result.open.lateness_p50_us = report.lateness_p50_us;
+    result.open.lateness_p99_us = report.lateness_p99_us;
+    result.open.queued = report.queued;
+    result.open.client_bound = report.client_bound;
+    result.open.client_bound_reason = report.client_bound_reason;
+    result.server_killed = server.stop(std::chrono::duration_cast<milliseconds>(std::chrono::seconds(10)));
+    if (!result.server_killed && baseline) result.workers = subtract(server.final_counters(), *baseline);
+}
+
 } // namespace
+
+double server_capacity(const RunContext& context, const ServerSpec& spec) {
+    const OpenLoad& load = context.scenario->load;
+    if (!(load.mean_work_us > 0)) return 0;
+    int workers = pb::online_cpus(); // our servers' default --workers
+    for (std::size_t i = 0; i + 1 < spec.flags.size(); ++i)
+        if (spec.flags[i] == "--workers") workers = std::atoi(spec.flags[i + 1].c_str());
+    const int cpus = context.pinning.server_cpus.empty() ? static_cast<int>(pb::allowed_cpus().size())
+                                                         : static_cast<int>(context.pinning.server_cpus.size());
+    return std::min(workers, cpus) * 1e6 / load.mean_work_us;
+}
+
+double offered_rate(const RunContext& context, const ServerSpec& spec, const PlannedRun& planned) {
+    const OpenLoad& load = context.scenario->load;
+    const auto point = static_cast<std::size_t>(planned.load_point);
+    return load.rates.empty() ? load.utilization.at(point) * server_capacity(context, spec) : load.rates.at(point);
+}
+
+std::vector<std::string> load_command(const RunContext& context, const ServerSpec& spec, const PlannedRun& planned,
+                                      std::uint16_t port, const std::filesystem::path& json) {
+    const Scenario& scenario = *context.scenario;
+    const OpenLoad& load = scenario.load;
+    std::vector<std::string> command = {(context.build_dir / "load" / "prefork-load").string(),
+                                        "--rate", fmt::format("{:.6g}", offered_rate(context, spec, planned)),
+                                        "--duration", format_duration(load.duration),
+                                        "--warmup", format_duration(load.warmup),
+                                        "--connections", std::to_string(load.connections),
+                                        "--threads", std::to_string(load.threads),
+                                        "--arrival", load.arrival,
+                                        "--seed", std::to_string(load.seed),
+                                        "--timeout", format_duration(load.timeout),
+                                        "--progress", "0",
+                                        "--json", json.string()};
+    for (const std::string& cost : load.costs) command.insert(command.end(), {"--cost", cost});
+    if (load.connect_per_request) command.push_back("--connect-per-request");
+    for (const std::string& header : scenario.wrk.headers) command.insert(command.end(), {"-H", header});
+    command.push_back(fmt::format("http://127.0.0.1:{}{}", port, scenario.wrk.path));
+    return command;
+}
 
 std::vector<std::string> server_command(const RunContext& context, const ServerSpec& server) {
     const Scenario& scenario = *context.scenario;
@@ -183,6 +275,8 @@ std::vector<std::string> server_command(const RunContext& context, const ServerS
     }
     std::vector<std::string> command = {model_binary(context.build_dir, server.model).string(), "--delay",
                                         format_duration(scenario.delay), "--work", format_duration(scenario.work)};
+    // Costs travel in the query: our servers read it only when told to.
+    if (!scenario.load.costs.empty()) command.push_back("--cost-from-request");
     command.insert(command.end(), server.flags.begin(), server.flags.end());
     return command;
 }
@@ -215,6 +309,14 @@ RunResult execute_run(const RunContext& context, const PlannedRun& planned) {
     result.delay = scenario.delay;
     result.work = scenario.work;
     result.pinning = context.pinning.describe();
+    result.generator = to_string(scenario.generator);
+    if (scenario.generator == Generator::open) {
+        result.threads = scenario.load.threads;
+        result.open.offered_rate = offered_rate(context, spec, planned);
+        const double capacity = server_capacity(context, spec);
+        if (capacity > 0) result.open.utilization = result.open.offered_rate / capacity;
+        for (const std::string& cost : scenario.load.costs) result.open.cost += (result.open.cost.empty() ? "" : ";") + cost;
+    }
     result.wrk_cpus = context.wrk_cpus;
 
     const Files files = files_for(context, planned.id);
@@ -225,6 +327,8 @@ RunResult execute_run(const RunContext& context, const PlannedRun& planned) {
             health_check(server->port(), scenario.wrk.headers);
             if (scenario.mode == Mode::idle_connections)
                 measure_idle(context, *server, result);
+            else if (scenario.generator == Generator::open)
+                measure_open(context, *server, files, planned, result);
             else
                 measure(context, *server, files, result);
         } catch (...) {

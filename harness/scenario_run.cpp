@@ -63,6 +63,7 @@ void apply_overrides(const ScenarioOptions& options, Scenario& scenario) {
         if (!duration || *duration < std::chrono::seconds(1))
             throw std::runtime_error("--duration: expected a duration of at least 1s, got '" + options.duration + "'");
         scenario.wrk.duration = *duration;
+        scenario.load.duration = *duration; // the open loop's measured time
     }
 }
 
@@ -80,10 +81,12 @@ void print_plan(const RunContext& context, const std::vector<PlannedRun>& plan) 
         // The pipeline depth reaches report.lua through wrk's environment.
         const std::string pipeline =
             scenario.wrk.pipeline > 1 ? fmt::format("PREFORK_BENCH_PIPELINE={} ", scenario.wrk.pipeline) : "";
-        fmt::print("run {:>3}: {} c={} rep {}\n  {}: {}{}\n  wrk:    {}{}\n", run.id, server.label, run.connections,
+        const bool open = scenario.generator == Generator::open;
+        fmt::print("run {:>3}: {} c={} rep {}\n  {}: {}{}\n  {}{}{}\n", run.id, server.label, run.connections,
                    run.repetition, peer ? "peer  " : "server", join_command(server_command(context, server)),
-                   peer ? "" : " --listen 127.0.0.1:0 --stats FILE", pipeline,
-                   join_command(wrk_command(context, run.connections, scenario.wrk.duration, 0)));
+                   peer ? "" : " --listen 127.0.0.1:0 --stats FILE", open ? "load:   " : "wrk:    ", pipeline,
+                   join_command(open ? load_command(context, server, run, 0, "FILE.json")
+                                     : wrk_command(context, run.connections, scenario.wrk.duration, 0)));
     }
 }
 
@@ -161,6 +164,9 @@ int run_scenario(const ScenarioOptions& options, const std::atomic<bool>& interr
     // Idle connections arrive a batch at a time: the batch meets the backlog.
     for (const std::string& warning : preflight_warnings(preflight, idle ? scenario.idle.batch : max_connections))
         fmt::print("warning: {}\n", warning);
+    if (scenario.generator == Generator::open && !std::filesystem::exists(context.build_dir / "load" / "prefork-load"))
+        throw std::runtime_error("prefork-load not found: " + (context.build_dir / "load" / "prefork-load").string() +
+                                 " (`make build` builds it)");
     if (!idle && !std::filesystem::exists(context.wrk_script))
         throw std::runtime_error("wrk script not found: " + context.wrk_script.string());
     for (const auto& [name, peer] : context.peers) check_peer_installed(peer, context.build_dir);
@@ -211,6 +217,10 @@ int run_scenario(const ScenarioOptions& options, const std::atomic<bool>& interr
         const std::string suspect = result.status == RunStatus::suspect ? " (suspect: " + result.reason + ")" : "";
         if (measured && idle)
             fmt::print("{}{}\n", idle_outcome(result), suspect);
+        else if (measured && result.generator == "open")
+            fmt::print("offered {:.0f} req/s: {:.0f} answered/s, p50 {:.2f} ms, p99 {:.2f} ms{}{}\n", result.open.offered_rate,
+                       result.wrk.requests_per_second(), result.wrk.latency_at(50), result.wrk.latency_at(99),
+                       result.open.client_bound ? " (client-bound)" : "", suspect);
         else if (measured)
             fmt::print("{:.0f} req/s, p99 {:.1f} ms{}\n", result.wrk.requests_per_second(), result.wrk.latency_at(99), suspect);
         else

@@ -14,14 +14,14 @@ set(rules
   "servers/prefork_epoll:common http stats loops cli process"
   "servers/accept_mutex_fork:common http stats loops cli process"
   "servers/threadpool:common http stats cli threadpool"
-  "harness/scenario:common scenario"
+  "harness/scenario:common load scenario"
   "harness/host:common host"
   "harness/measure:common measure"
   "harness/results:common measure results"
   "load:common load"
   "harness/guard:common guard"
   "harness/launch:common scenario measure guard launch"
-  "harness:common scenario host measure results guard launch")
+  "harness:common load scenario host measure results guard launch")
 
 set(violations "")
 foreach(rule IN LISTS rules)

@@ -66,6 +66,11 @@ std::optional<double> nearest_rank(std::vector<double> values, double p) {
 }
 
 std::optional<ClientBound> client_bound(const RunResult& run) {
+    // The open loop judges itself: its send lateness and its answered share.
+    if (run.generator == "open") {
+        if (run.wrk.duration_s <= 0) return std::nullopt;
+        return ClientBound{run.open.client_bound, run.open.client_bound_reason};
+    }
     if (run.wrk.duration_s <= 0 || run.wrk_usage.processes == 0 || run.wrk_cpus <= 0) return std::nullopt;
     // wrk runs one thread per -t: fewer threads than CPUs cannot fill them.
     const int usable = run.threads > 0 ? std::min(run.threads, run.wrk_cpus) : run.wrk_cpus;

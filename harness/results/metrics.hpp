@@ -40,7 +40,8 @@ struct ClientBound {
 
 // From wrk's CPU time over the measured window against the CPUs it could
 // fill: those it may run on, at most one per wrk thread. Empty when either is
-// unknown (an idle-connections run, no wrk sample).
+// unknown (an idle-connections run, no wrk sample). An open-loop run carries
+// prefork-load's own verdict.
 std::optional<ClientBound> client_bound(const RunResult& run);
 
 // The nearest-rank percentile (0 < p <= 100): the smallest value that at

@@ -36,6 +36,17 @@ struct IdleResult {
     std::optional<double> bytes_per_connection() const;
 };
 
+// What an open-loop run adds (generator "open", runner.cpp).
+struct OpenRun {
+    std::string cost;               // the costs, ";" between them
+    double offered_rate = 0;        // requests/s
+    std::optional<double> utilization; // offered / capacity, when a work cost defines the capacity
+    double lateness_p50_us = 0, lateness_p99_us = 0;
+    std::uint64_t queued = 0;
+    bool client_bound = false;      // prefork-load's own verdict
+    std::string client_bound_reason;
+};
+
 struct RunResult {
     // What was run (run_plan.cpp, runner.cpp).
     int id = 0;
@@ -64,6 +75,8 @@ struct RunResult {
     bool server_killed = false; // did not exit after SIGTERM within the timeout
     std::string mode = "wrk";   // the scenario's mode: "wrk" or "idle-connections"
     IdleResult idle;            // idle-connections runs only
+    std::string generator = "wrk"; // "wrk" or "open"
+    OpenRun open;               // generator open only
 };
 
 std::string to_string(RunStatus status);

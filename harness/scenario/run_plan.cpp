@@ -1,22 +1,44 @@
 #include "scenario/run_plan.hpp"
 
 namespace pb::harness {
+namespace {
+
+// What varies between the runs of one server in one repetition: wrk's
+// connection counts, or the open loop's offered loads.
+struct LoadPoint {
+    int connections;
+    int load_point;
+};
+
+std::vector<LoadPoint> load_points(const Scenario& scenario) {
+    std::vector<LoadPoint> points;
+    if (scenario.generator == Generator::open) {
+        for (std::size_t i = 0; i < scenario.load.points(); ++i)
+            points.push_back({scenario.load.connections, static_cast<int>(i)});
+        return points;
+    }
+    for (int connections : run_connections(scenario)) points.push_back({connections, -1});
+    return points;
+}
+
+} // namespace
 
 std::vector<PlannedRun> plan_runs(const Scenario& scenario) {
     std::vector<PlannedRun> runs;
     const std::size_t servers = scenario.servers.size();
-    auto add = [&](std::size_t server, int connections, int repetition) {
-        runs.push_back({static_cast<int>(runs.size()) + 1, server, connections, repetition});
+    const std::vector<LoadPoint> points = load_points(scenario);
+    auto add = [&](std::size_t server, const LoadPoint& point, int repetition) {
+        runs.push_back({static_cast<int>(runs.size()) + 1, server, point.connections, repetition, point.load_point});
     };
     if (scenario.order == Order::grouped) {
         for (std::size_t s = 0; s < servers; ++s)
-            for (int connections : run_connections(scenario))
-                for (int r = 1; r <= scenario.repetitions; ++r) add(s, connections, r);
+            for (const LoadPoint& point : points)
+                for (int r = 1; r <= scenario.repetitions; ++r) add(s, point, r);
         return runs;
     }
     for (int r = 1; r <= scenario.repetitions; ++r)
-        for (int connections : run_connections(scenario))
-            for (std::size_t k = 0; k < servers; ++k) add((k + static_cast<std::size_t>(r - 1)) % servers, connections, r);
+        for (const LoadPoint& point : points)
+            for (std::size_t k = 0; k < servers; ++k) add((k + static_cast<std::size_t>(r - 1)) % servers, point, r);
     return runs;
 }
 

@@ -12,6 +12,7 @@ struct PlannedRun {
     std::size_t server = 0;        // index into Scenario::servers
     int connections = 0;
     int repetition = 0;            // 1-based
+    int load_point = -1;           // generator open: index into load.rates or load.utilization
 };
 
 // interleave: each repetition runs every server once, and the servers take

@@ -11,6 +11,8 @@
 
 #include "common/units.hpp"
 #include "scenario/problems.hpp"
+#include "load/cost_distribution.hpp"
+#include "load/schedule.hpp"
 #include "scenario/toml_reader.hpp"
 
 namespace pb::harness {
@@ -126,6 +128,84 @@ void read_mode(const TomlReader& reader, Scenario& scenario) {
     if (const toml::table* idle = reader.subtable("idle")) read_idle(reader.nested(*idle, "idle."), scenario.idle);
 }
 
+// An array of positive numbers (integers or floats) at `key`; records a
+// problem and returns nothing otherwise.
+std::vector<double> positive_numbers(const TomlReader& reader, const toml::table& table, std::string_view key,
+                                     double limit) {
+    std::vector<double> out;
+    const toml::array* array = table[key].as_array();
+    const auto expected = fmt::format("a non-empty array of numbers above 0 and at most {}", limit);
+    if (array == nullptr || array->empty()) {
+        reader.fail(key, expected);
+        return {};
+    }
+    for (const toml::node& item : *array) {
+        const std::optional<double> value = item.value<double>();
+        if (!value || !(*value > 0) || *value > limit) {
+            reader.fail(key, expected);
+            return {};
+        }
+        out.push_back(*value);
+    }
+    return out;
+}
+
+// [load]: which generator; for the open loop its offered loads, arrivals,
+// costs and connections (the flags of load/'s prefork-load).
+void read_load(const TomlReader& reader, const toml::table& table, Scenario& scenario) {
+    reader.only({"generator", "rates", "utilization", "arrival", "cost", "connections", "threads", "connect_per_request",
+                 "seed", "duration", "warmup", "timeout"});
+    const std::string generator = reader.string("generator", "wrk");
+    if (generator != "wrk" && generator != "open") return reader.fail("generator", "\"wrk\" or \"open\"");
+    if (generator == "wrk") {
+        for (const char* key : {"rates", "utilization", "arrival", "cost", "connections", "threads", "connect_per_request",
+                                "seed", "duration", "warmup", "timeout"})
+            if (reader.has(key)) reader.fail(key, "no such key with generator = \"wrk\" (wrk's are in [wrk])");
+        return;
+    }
+    scenario.generator = Generator::open;
+    OpenLoad& load = scenario.load;
+    if (reader.has("rates") == reader.has("utilization"))
+        reader.fail("rates", "either rates (requests/s) or utilization (fractions of the capacity), not both, not neither");
+    else if (reader.has("rates"))
+        load.rates = positive_numbers(reader, table, "rates", 10'000'000);
+    else
+        load.utilization = positive_numbers(reader, table, "utilization", 2);
+    load.arrival = reader.string("arrival", load.arrival);
+    if (!pb::load::parse_arrival(load.arrival)) reader.fail("arrival", "\"poisson\" or \"uniform\"");
+    load.costs = reader.has("cost") && table["cost"].is_string() ? std::vector<std::string>{reader.string("cost", "")}
+                                                                  : reader.strings("cost");
+    std::set<pb::load::CostTarget> targets;
+    for (const std::string& cost : load.costs) {
+        try {
+            const pb::load::CostDistribution parsed = pb::load::parse_cost(cost);
+            if (!targets.insert(parsed.target).second) reader.fail("cost", "at most one cost per target (work=, delay=)");
+            if (parsed.target == pb::load::CostTarget::work) load.mean_work_us = parsed.expected_us();
+        } catch (const std::invalid_argument& error) {
+            // The generator's own words, without its flag's name.
+            std::string what = error.what();
+            if (what.rfind("--cost: expected ", 0) == 0) what = what.substr(17);
+            reader.fail("cost", what);
+        }
+    }
+    if (!load.utilization.empty() && !reader.failed("cost") && !(load.mean_work_us > 0))
+        reader.fail("utilization", "a work= cost with a mean above 0 (the capacity is CPUs / mean work); or use rates");
+    load.connections = reader.positive_int("connections", load.connections, 1'000'000);
+    load.threads = reader.positive_int("threads", load.threads, 1024);
+    if (load.connections < load.threads && !reader.failed("connections") && !reader.failed("threads"))
+        reader.fail("connections", fmt::format("at least load.threads ({})", load.threads));
+    if (reader.has("connect_per_request")) {
+        const std::optional<bool> value = table["connect_per_request"].value<bool>();
+        if (!value) reader.fail("connect_per_request", "true or false");
+        load.connect_per_request = value.value_or(false);
+    }
+    load.seed = static_cast<std::uint64_t>(reader.positive_int("seed", static_cast<int>(load.seed), 2'000'000'000));
+    load.duration = reader.duration("duration", load.duration);
+    load.warmup = reader.duration("warmup", load.warmup);
+    load.timeout = reader.duration("timeout", load.timeout);
+    if (load.duration <= std::chrono::nanoseconds::zero()) reader.fail("duration", "a duration above 0");
+}
+
 // [[server]] tables, each read on its own.
 void read_servers(const TomlReader& reader, const toml::table& root, Scenario& scenario) {
     const toml::array* servers = root["server"].as_array();
@@ -157,6 +237,8 @@ std::string to_string(ServerKind kind) { return kind == ServerKind::peer ? "peer
 
 std::string to_string(Mode mode) { return mode == Mode::idle_connections ? "idle-connections" : "wrk"; }
 
+std::string to_string(Generator generator) { return generator == Generator::open ? "open" : "wrk"; }
+
 bool Scenario::has_peers() const {
     return std::any_of(servers.begin(), servers.end(), [](const ServerSpec& s) { return s.kind == ServerKind::peer; });
 }
@@ -175,11 +257,14 @@ std::filesystem::path model_binary(const std::filesystem::path& build_dir, const
 std::chrono::nanoseconds effective_run_timeout(const Scenario& scenario) {
     if (scenario.run_timeout > std::chrono::nanoseconds::zero()) return scenario.run_timeout;
     if (scenario.mode == Mode::idle_connections) return scenario.idle.settle + std::chrono::seconds(120);
+    if (scenario.generator == Generator::open)
+        return scenario.load.warmup + scenario.load.duration + scenario.load.timeout + std::chrono::seconds(60);
     return scenario.warmup + scenario.wrk.duration + std::chrono::seconds(60);
 }
 
 std::vector<int> run_connections(const Scenario& scenario) {
     if (scenario.mode == Mode::idle_connections) return {scenario.idle.connections};
+    if (scenario.generator == Generator::open) return {scenario.load.connections};
     return scenario.wrk.connections;
 }
 
@@ -194,7 +279,7 @@ Scenario parse_scenario(std::string_view text, const std::filesystem::path& file
     Problems problems;
     TomlReader reader(root, "", file, problems);
     reader.only({"name", "description", "repetitions", "order", "warmup", "pin", "run_timeout", "handler", "wrk",
-                 "server", "mode", "idle"});
+                 "server", "mode", "idle", "load"});
     Scenario scenario;
     scenario.file = file;
     scenario.text = std::string(text);
@@ -220,7 +305,18 @@ Scenario parse_scenario(std::string_view text, const std::filesystem::path& file
     // In idle mode a [wrk] table is itself the problem (read_mode), not its keys.
     if (scenario.mode == Mode::wrk)
         if (const toml::table* wrk = reader.subtable("wrk")) read_wrk(reader.nested(*wrk, "wrk."), scenario.wrk);
+    if (const toml::table* load = reader.subtable("load")) {
+        if (scenario.mode == Mode::idle_connections)
+            reader.fail("load", "no [load] table with mode = \"idle-connections\"");
+        else
+            read_load(reader.nested(*load, "load."), *load, scenario);
+    }
+    if (scenario.generator == Generator::open && reader.has("wrk"))
+        reader.fail("wrk", "no [wrk] table with load.generator = \"open\" (its keys are in [load])");
     read_servers(reader, root, scenario);
+    // Costs travel in the query, which only our servers read (--cost-from-request).
+    if (scenario.has_peers() && !scenario.load.costs.empty())
+        reader.fail("load.cost", "no costs in a scenario with peers (only our servers take costs from the request)");
     // Peers run their own handler, which can wait but not burn CPU.
     if (scenario.has_peers() && scenario.work > std::chrono::nanoseconds::zero())
         reader.fail("handler.work", "\"0\" in a scenario with peers (a peer's handler cannot burn CPU)");

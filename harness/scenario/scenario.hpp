@@ -3,6 +3,7 @@
 // which flags, under which wrk load and handler delay, how often and in what
 // order. load_scenario() is the only place that reads one.
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <stdexcept>
 #include <string>
@@ -51,8 +52,35 @@ struct IdleSpec {
     std::chrono::nanoseconds settle{std::chrono::seconds(2)};
 };
 
+// Which client loads the server in mode wrk: wrk itself (a closed loop at
+// saturation, the default) or prefork-load (an open loop at offered rates).
+enum class Generator { wrk, open };
+
+std::string to_string(Generator generator); // "wrk", "open"
+
+// [load] with generator = "open": each offered load is a run (load/ is the
+// generator; its flags are these).
+struct OpenLoad {
+    std::vector<double> rates;         // offered requests/s, or
+    std::vector<double> utilization;   // fractions of the capacity: server CPUs (at most its workers) / mean work
+    std::string arrival = "poisson";
+    std::vector<std::string> costs;    // "[work=|delay=]DIST" each (load/cost_distribution.hpp)
+    double mean_work_us = 0;           // of the work= cost: what the capacity is computed from
+    int connections = 64;
+    int threads = 1;
+    bool connect_per_request = false;
+    std::uint64_t seed = 1;
+    std::chrono::nanoseconds duration{std::chrono::seconds(30)};
+    std::chrono::nanoseconds warmup{std::chrono::seconds(2)};
+    std::chrono::nanoseconds timeout{std::chrono::seconds(8)};
+
+    std::size_t points() const { return rates.empty() ? utilization.size() : rates.size(); }
+};
+
 struct Scenario {
     Mode mode = Mode::wrk;
+    Generator generator = Generator::wrk;
+    OpenLoad load;                   // generator open only
     IdleSpec idle;                   // mode idle_connections only
     std::string name;
     std::string description;

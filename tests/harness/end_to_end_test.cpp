@@ -243,5 +243,48 @@ TEST_F(EndToEnd, PipelinedRunSendsSeveralRequestsPerWrite) {
     EXPECT_TRUE(processes_mentioning(temp.path().string()).empty()) << "the harness left processes running";
 }
 
+// [load] generator = "open": prefork-load runs at each offered rate, our
+// server reads the costs from the query, and runs.csv has the open loop's
+// columns with latency timed from the intended send.
+TEST_F(EndToEnd, OpenLoopRunsPreforkLoadAtEachOfferedRate) {
+    const fs::path scenario = temp.path() / "open.toml";
+    std::ofstream(scenario) << "description = \"open loop\"\nrepetitions = 1\n[handler]\ndelay = \"0\"\n"
+                               "[load]\ngenerator = \"open\"\nrates = [100, 200]\ncost = \"delay=fixed:5ms\"\n"
+                               "connections = 8\nduration = \"2s\"\nwarmup = \"500ms\"\n"
+                               "[[server]]\nmodel = \"prefork-epoll\"\n";
+    const fs::path out = temp.path() / "results";
+    Outcome outcome = run_harness({"run", scenario.string(), "--out", out.string()}, temp.path() / "output.txt");
+    ASSERT_EQ(outcome.status, 0) << outcome.output;
+    const fs::path dir = results_dir(out);
+    const std::vector<std::string> runs = lines_of(dir / "runs.csv");
+    ASSERT_EQ(runs.size(), 3u) << "a header and one row per offered rate";
+    const std::vector<std::string> header = split_csv_line(runs[0]);
+    for (std::size_t i = 1; i < runs.size(); ++i) {
+        const std::vector<std::string> row = split_csv_line(runs[i]);
+        const auto at = [&](const std::string& name) {
+            const auto found = std::find(header.begin(), header.end(), name);
+            if (found == header.end()) throw std::runtime_error("runs.csv has no column " + name);
+            return row[static_cast<std::size_t>(found - header.begin())];
+        };
+        EXPECT_EQ(at("status"), "ok") << runs[i];
+        EXPECT_EQ(at("generator"), "open") << runs[i];
+        EXPECT_EQ(at("cost"), "delay=fixed:5ms") << runs[i];
+        EXPECT_EQ(at("offered_rps"), i == 1 ? "100" : "200") << runs[i];
+        // Every request waits the 5 ms it asked for (the server's --delay is 0).
+        EXPECT_GE(std::stod(at("latency_p50_ms")), 5.0) << runs[i];
+        EXPECT_LT(std::stod(at("latency_p50_ms")), 6.0) << runs[i];
+        EXPECT_NEAR(std::stod(at("requests_per_s")), i == 1 ? 100 : 200, i == 1 ? 20 : 30) << runs[i];
+        EXPECT_NE(at("send_lateness_p99_us"), "") << runs[i];
+        EXPECT_TRUE(at("client_bound") == "true" || at("client_bound") == "false") << runs[i];
+        EXPECT_EQ(at("little_bound_rps"), "") << "no Little bound for an open loop: " << runs[i];
+        EXPECT_GT(std::stod(at("server_cpu_s")), 0) << runs[i];
+    }
+    EXPECT_TRUE(fs::exists(dir / "raw" / "run-001-load-report.json")) << "prefork-load's own JSON is kept";
+    const nlohmann::json meta = nlohmann::json::parse(read_file(dir / "meta.json"));
+    EXPECT_NE(meta["runs"][0]["wrk_command"].get<std::string>().find("prefork-load --rate 100"), std::string::npos)
+        << meta["runs"][0].dump();
+    EXPECT_TRUE(processes_mentioning(temp.path().string()).empty()) << "the harness left processes running";
+}
+
 } // namespace
 } // namespace pb::harness
