@@ -6,7 +6,7 @@
     /usr/bin/python3 -m plots.reproduce [--no-run]
 
 load reads and checks a results directory, tables computes the numbers,
-summary writes summary.md and summary.csv from them, figures draws them,
+summary writes summary.md and summary.csv (summary-open.csv for open-loop runs) from them, figures draws them,
 style keeps one look per server (and marks the peers) across all of them,
 compare and reproduce set two runs, or the published figures, beside each
 other.

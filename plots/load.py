@@ -7,6 +7,7 @@ column is wrong instead of letting a KeyError surface three calls later.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from dataclasses import dataclass
@@ -34,9 +35,11 @@ WORKERS_REQUIRED = ("run_id", "server", "worker", "connections", "requests")
 # Columns that hold text; every other column the harness writes is a number
 # (results_writer.cpp). server_killed and client_bound are "true"/"false" and
 # stay text (client_bound may also be empty: not known). wrk_cpus, how many
-# CPUs wrk could run on, is a number like the rest.
+# CPUs wrk could run on, is a number like the rest. An open-loop run's
+# generator and cost (`work=exp:1ms`, several joined with `;`) are text, and
+# so is arrival (poisson or uniform) should runs.csv carry it.
 TEXT_COLUMNS = frozenset({"server", "model", "kind", "flags", "status", "reason", "pinning", "server_killed", "mode",
-                          "client_bound", "client_bound_reason"})
+                          "client_bound", "client_bound_reason", "generator", "cost", "arrival"})
 
 # runs.csv's `status`. A suspect run measured normally, all its numbers are
 # there, but something in the measurement went wrong (its `reason` says
@@ -57,6 +60,20 @@ CLIENT_BOUND_VALUES = {"true": True, "false": False, "": None}
 OURS = "ours"
 PEER = "peer"
 KINDS = (OURS, PEER)
+
+# runs.csv's `generator`: which load generator ran: wrk (closed loop, what
+# every run was before), or prefork-load in open loop (`[load] generator =
+# "open"`), one run per server, offered rate and repetition. Results written
+# before the column existed, and an empty value, are wrk.
+WRK = "wrk"
+OPEN = "open"
+GENERATORS = (WRK, OPEN)
+
+# The columns an open-loop run fills, and what a runs.csv without them reads
+# as: text empty (cost: none), numbers NaN. utilization (offered rate /
+# capacity) is empty when the capacity is not defined.
+OPEN_TEXT_COLUMNS = ("cost",)
+OPEN_NUMERIC_COLUMNS = ("offered_rps", "utilization", "send_lateness_p50_us", "send_lateness_p99_us")
 
 STAMP_PATTERN = re.compile(r"^(\d{8}T\d{6}Z)-(.+)$")
 
@@ -89,6 +106,12 @@ class Results:
             runs = runs[runs["connections"] == connections]
         return runs.sort_values("run_id")
 
+    def wrk_only(self) -> Results:
+        """These results without their open-loop runs (itself when there are none): what the wrk figures draw."""
+        if not is_open(self.runs).any():
+            return self
+        return dataclasses.replace(self, runs=wrk_runs(self.runs))
+
     def peers(self) -> set[str]:
         """The server labels that are peers (kind `peer` in runs.csv)."""
         return peer_servers(self.runs)
@@ -113,6 +136,23 @@ def client_bound(runs: pd.DataFrame) -> pd.Series:
         return pd.Series([None] * len(runs), index=runs.index, dtype=object)
     text = runs["client_bound"].fillna("").astype(str).str.strip().str.lower()
     return pd.Series([CLIENT_BOUND_VALUES.get(value) for value in text], index=runs.index, dtype=object)
+
+
+def is_open(runs: pd.DataFrame) -> pd.Series:
+    """Per run, whether prefork-load ran it in open loop (generator `open`)."""
+    if "generator" not in runs.columns:
+        return pd.Series(False, index=runs.index)
+    return runs["generator"] == OPEN
+
+
+def open_runs(runs: pd.DataFrame) -> pd.DataFrame:
+    """The open-loop runs (generator `open`), in the frame's order; none for results without the column."""
+    return runs[is_open(runs)]
+
+
+def wrk_runs(runs: pd.DataFrame) -> pd.DataFrame:
+    """The runs wrk measured (every run but the open-loop ones), in the frame's order."""
+    return runs[~is_open(runs)]
 
 
 def read_csv(file: Path, required: tuple[str, ...]) -> pd.DataFrame:
@@ -169,6 +209,33 @@ def with_kind(runs: pd.DataFrame, file: Path | str = "runs.csv") -> pd.DataFrame
     return runs
 
 
+def with_generator(runs: pd.DataFrame, file: Path | str = "runs.csv") -> pd.DataFrame:
+    """runs with `generator` (missing or empty: wrk) and the open-loop columns (missing: empty text, NaN).
+
+    Missing columns are added at the end; a generator that is neither wrk nor
+    open is reported with its line.
+    """
+    runs = runs.copy()
+    if "generator" in runs.columns:
+        generator = runs["generator"].fillna("").astype(str).str.strip().str.lower().replace("", WRK)
+        bad = ~generator.isin(GENERATORS)
+        if bad.any():
+            row = bad.idxmax()
+            raise ResultsError(
+                f"{file}: column 'generator' line {row + 2}: {runs.at[row, 'generator']!r} is not one of "
+                f"{', '.join(GENERATORS)}"
+            )
+        runs["generator"] = generator
+    else:
+        runs["generator"] = WRK
+    for column in OPEN_TEXT_COLUMNS:
+        runs[column] = runs[column].fillna("").astype(str).str.strip() if column in runs.columns else ""
+    for column in OPEN_NUMERIC_COLUMNS:
+        if column not in runs.columns:
+            runs[column] = float("nan")
+    return runs
+
+
 def check_client_bound(runs: pd.DataFrame, file: Path | str = "runs.csv") -> pd.DataFrame:
     """runs as given; a client_bound that is not true, false or empty is reported with its line."""
     if "client_bound" not in runs.columns:
@@ -215,7 +282,7 @@ def _directory(path) -> Path:
 
 def read_runs(file: Path) -> pd.DataFrame:
     """runs.csv, checked, with its `kind` column (with_kind)."""
-    return check_client_bound(with_kind(read_csv(file, RUNS_REQUIRED), file), file)
+    return check_client_bound(with_generator(with_kind(read_csv(file, RUNS_REQUIRED), file), file), file)
 
 
 def load_results(path) -> Results:

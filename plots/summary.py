@@ -6,7 +6,11 @@ The harness runs this at the end of every run and prints summary.md itself.
 The figures of each row are tables.summary_table's (tables.idle_table's for
 an idle-connections scenario); this module only lays them out: summary.md for reading (a title, the scenario's question, one table,
 a legend, the runs that did not succeed or are suspect), summary.csv unformatted for tools.
-Both are written beside their target and renamed, so a reader never sees half
+Open-loop runs (prefork-load, generator `open`) are not in that table: they
+get one of their own (tables.open_table's, one row per server and offered
+rate) under "Open loop: latency against offered load", after wrk's (alone
+when every run was open loop), and summary-open.csv.
+All are written beside their target and renamed, so a reader never sees half
 a file. An unreadable directory is one line on stderr and exit status 2.
 """
 
@@ -22,8 +26,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .load import SUSPECT, Results, ResultsError, load_runs
-from .tables import idle_table, is_idle, summary_table
+from .load import SUSPECT, Results, ResultsError, is_open, load_runs, open_runs, wrk_runs
+from .tables import idle_table, is_idle, open_conditions, open_table, summary_table
 
 NONE = "–"  # en dash: no value
 
@@ -237,6 +241,92 @@ def idle_parameters(meta: dict) -> str:
             f"then timed {thousands(idle['probes'])} requests each on a new connection.\n\n")
 
 
+# ---- open-loop runs (prefork-load, generator `open`) ---------------------------
+
+OPEN_TITLE = "## Open loop: latency against offered load"
+
+OPEN_HEADER = (
+    "server", "kind", "offered req/s", "utilization", "runs ok/total", "achieved req/s median", "p50 ms", "p99 ms",
+    "p99.9 ms", "send lateness p99 µs", "client-bound", "errors",
+)
+OPEN_ALIGNMENT = ("---", "---") + ("--:",) * (len(OPEN_HEADER) - 2)
+# Inserted after "kind" when the open-loop runs do not all have the same cost.
+COST = "cost"
+
+OPEN_LEGEND = (
+    "Medians over the runs that succeeded, one row per server and offered rate. Open loop: prefork-load sends "
+    "each request at its scheduled time whether or not the earlier ones were answered, and times it from that "
+    "intended send, so time spent waiting for a busy server or a free connection counts in the latency. "
+    "*utilization* is the offered rate / the server's capacity (its CPUs, at most its workers, / the mean work "
+    "cost), – when not defined; *achieved req/s* is the rate answered; *send lateness p99* is how late "
+    "prefork-load sent a request after its intended time (99th percentile). *client-bound* counts the measured "
+    "runs prefork-load judged itself the bottleneck (p99 send lateness above max(100 µs, 5 % of the p50 latency), "
+    "or over 1 % of the scheduled requests unanswered): their latency is partly the client's. *errors* are "
+    "connect, read, write, status and timeout errors together.\n"
+)
+
+
+def _cost_text(cost: str) -> str:
+    return f"cost {cost.replace(';', ', ')}" if cost else "no request cost"
+
+
+def open_parameters(results: Results) -> str:
+    """What every open-loop run shared, as a sentence before the table; "" when nothing was."""
+    shared = open_conditions(results)
+    parts = []
+    if shared["arrival"]:
+        parts.append(f"{shared['arrival'].capitalize()} arrivals")
+    if shared["cost"] is not None:
+        parts.append(_cost_text(shared["cost"]))
+    if shared["connections"] is not None:
+        parts.append(f"{thousands(shared['connections'])} connections")
+    if not parts:
+        return ""
+    return f"Each run offered one rate with prefork-load in open loop: {', '.join(parts)}.\n\n"
+
+
+def open_table_cells(row, with_cost: bool = False) -> list[str]:
+    """One row of open_table as summary.md's cells, in OPEN_HEADER's order (cost after kind if with_cost)."""
+    cells = [
+        markdown_cell(row["server"]),
+        str(row["kind"]),
+        cell(row["offered_rps"], thousands),
+        cell(row["utilization"], two_decimals),
+        runs_cell(row),
+        cell(row["achieved_rps_median"], thousands),
+        cell(row["p50_ms"], milliseconds),
+        cell(row["p99_ms"], milliseconds),
+        cell(row["p99_9_ms"], milliseconds),
+        cell(row["send_lateness_p99_us"], microseconds),
+        client_bound_cell(row),
+        cell(row["errors"], count),
+    ]
+    if with_cost:
+        cells.insert(2, markdown_cell(row["cost"]) if row["cost"] else NONE)
+    return cells
+
+
+def open_markdown_table(table: pd.DataFrame, with_cost: bool = False) -> str:
+    """open_table as a Markdown table; with_cost adds a cost column after kind."""
+    header, alignment = list(OPEN_HEADER), list(OPEN_ALIGNMENT)
+    if with_cost:
+        header.insert(2, COST)
+        alignment.insert(2, "---")
+    lines = [_table_line(header), _table_line(alignment)]
+    lines += [_table_line(open_table_cells(row, with_cost)) for _, row in table.iterrows()]
+    return "".join(lines)
+
+
+def open_section(results: Results) -> str:
+    """The open-loop runs' table under its own title, the sentence on what they shared before it, the legend after."""
+    table = open_table(results)
+    runs = open_runs(results.runs)
+    with_cost = open_conditions(results)["cost"] is None
+    suspect = [SUSPECT_NOTE] if (runs["status"] == SUSPECT).any() else []
+    return (f"{OPEN_TITLE}\n\n" + open_parameters(results) + open_markdown_table(table, with_cost) + "\n"
+            + legend(OPEN_LEGEND, *suspect))
+
+
 def _run_number(value) -> str:
     return f"{int(value)}" if not _missing(value) else NONE
 
@@ -248,10 +338,13 @@ def not_ok_runs(runs: pd.DataFrame) -> str:
     """
     lines = []
     others = runs[runs["status"] != "ok"]
-    for run in others.itertuples():
+    opened = is_open(others)
+    for run, open_loop in zip(others.itertuples(), opened):
         reason = markdown_cell(run.reason) if str(run.reason).strip() else "no reason given"
+        load = (f"{cell(run.offered_rps, thousands)} req/s offered" if open_loop
+                else f"{_run_number(run.connections)} connections")
         lines.append(f"- run {_run_number(run.run_id)} ({markdown_cell(run.server)}, "
-                     f"{_run_number(run.connections)} connections, repetition {_run_number(run.repetition)}): "
+                     f"{load}, repetition {_run_number(run.repetition)}): "
                      f"{markdown_cell(run.status)} — {reason}\n")
     if not lines:
         return ""
@@ -374,14 +467,18 @@ def summary_markdown(results: Results) -> str:
         out += measurement + "\n\n"
     if results.runs.empty:
         return out + "No runs.\n"
-    suspect = [SUSPECT_NOTE] if (results.runs["status"] == SUSPECT).any() else []
+    wrk = wrk_runs(results.runs)
+    suspect = [SUSPECT_NOTE] if (wrk["status"] == SUSPECT).any() else []
     if is_idle(results.runs):
         out += (idle_parameters(results.meta) + idle_markdown_table(idle_table(results)) + "\n"
                 + legend(IDLE_LEGEND, *suspect))
-    else:
+    elif not wrk.empty:
         bound = "client_bound" in results.runs.columns
         out += (markdown_table(summary_table(results), client_bound=bound) + "\n"
                 + legend(LEGEND, *([CLIENT_BOUND_NOTE] if bound else []), *suspect))
+    # prefork-load's runs (generator `open`) in a table of their own, after wrk's.
+    if len(wrk) < len(results.runs):
+        out += ("\n" if not wrk.empty else "") + open_section(results)
     failures = not_ok_runs(results.runs)
     return out + ("\n" + failures if failures else "")
 
@@ -390,6 +487,11 @@ def summary_csv(results: Results) -> str:
     """summary_table (idle_table for an idle-connections scenario) as CSV: numbers unformatted, an empty cell where there is no value."""
     table = idle_table(results) if is_idle(results.runs) else summary_table(results)
     return table.to_csv(index=False, na_rep="", lineterminator="\n")
+
+
+def open_csv(results: Results) -> str:
+    """open_table as CSV (summary-open.csv), like summary_csv: numbers unformatted, an empty cell for no value."""
+    return open_table(results).to_csv(index=False, na_rep="", lineterminator="\n")
 
 
 # ---- writing ----------------------------------------------------------------
@@ -412,9 +514,16 @@ def write_atomically(file: Path, text: str) -> None:
 
 
 def write_summary(results: Results) -> list[Path]:
-    """DIR/summary.md and DIR/summary.csv."""
+    """DIR/summary.md and DIR/summary.csv, and DIR/summary-open.csv when there are open-loop runs.
+
+    summary.csv keeps its columns (wrk's runs only; a header alone when every
+    run was open loop): the open-loop runs' numbers have other columns.
+    """
     written = []
-    for name, text in (("summary.md", summary_markdown(results)), ("summary.csv", summary_csv(results))):
+    files = [("summary.md", summary_markdown(results)), ("summary.csv", summary_csv(results))]
+    if is_open(results.runs).any():
+        files.append(("summary-open.csv", open_csv(results)))
+    for name, text in files:
         file = results.path / name
         write_atomically(file, text)
         written.append(file)

@@ -94,19 +94,22 @@ def repetition_handles() -> list:
     ]
 
 
-def flag_handles(client_bound: bool, suspect: bool) -> list:
-    """Legend entries for the hollow (client-bound) and crossed (suspect) marks, those drawn."""
+def flag_handles(client_bound: bool, suspect: bool, client_bound_label: str = CLIENT_BOUND_LABEL) -> list:
+    """Legend entries for the hollow (client-bound) and crossed (suspect) marks, those drawn.
+
+    client_bound_label says who judged the run client-bound (wrk's CPU, by default).
+    """
     handles = []
     if client_bound:
         handles.append(Line2D([], [], marker="o", linestyle="", markerfacecolor=HOLLOW, markeredgecolor="0.3",
-                              markeredgewidth=1.4, label=CLIENT_BOUND_LABEL))
+                              markeredgewidth=1.4, label=client_bound_label))
     if suspect:
         handles.append(Line2D([], [], marker=SUSPECT_MARKER, linestyle="", markersize=8, markerfacecolor="0.6",
                               markeredgecolor="black", label=SUSPECT_LABEL))
     return handles
 
 
-def runs_flag_handles(runs: pd.DataFrame) -> list:
+def runs_flag_handles(runs: pd.DataFrame, client_bound_label: str = CLIENT_BOUND_LABEL) -> list:
     """flag_handles for what these (measured) runs need."""
     flags = run_flags(runs)
-    return flag_handles(any(flags["hollow"]), any(flags["suspect"]))
+    return flag_handles(any(flags["hollow"]), any(flags["suspect"]), client_bound_label)

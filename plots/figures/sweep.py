@@ -18,27 +18,27 @@ from .frame import MANY, SIDE_LEGEND, THOUSANDS, figure, heading, side_legend, u
 from .marks import HOLLOW, SUSPECT_MARKER, mostly_client_bound, run_flags, runs_flag_handles
 
 
-def repetitions(ax, runs: pd.DataFrame, column: str, color: str) -> None:
-    """Every repetition a faint dot at its connection count: hollow if client-bound, a cross if suspect."""
+def repetitions(ax, runs: pd.DataFrame, column: str, color: str, x: str = "connections") -> None:
+    """Every repetition a faint dot at its connection count (or runs[x]): hollow if client-bound, a cross if suspect."""
     flags = run_flags(runs)
     if not any(flags["hollow"]) and not any(flags["suspect"]):
-        ax.scatter(runs["connections"], runs[column], color=color, s=12, alpha=0.5)
+        ax.scatter(runs[x], runs[column], color=color, s=12, alpha=0.5)
         return
     hollow, suspect = np.array(flags["hollow"]), np.array(flags["suspect"])
     for crossed, marker, size in ((False, "o", 12), (True, SUSPECT_MARKER, 30)):
         chosen = suspect == crossed
         if not chosen.any():
             continue
-        ax.scatter(runs["connections"][chosen], runs[column][chosen], s=size, marker=marker, alpha=0.5,
+        ax.scatter(runs[x][chosen], runs[column][chosen], s=size, marker=marker, alpha=0.5,
                    facecolors=[HOLLOW if h else color for h in hollow[chosen]], edgecolors=color)
 
 
-def hollow_medians(ax, rows: pd.DataFrame, column: str, color: str, marker: dict) -> None:
-    """The medians of mostly client-bound runs drawn again, hollow, over the line's filled markers."""
+def hollow_medians(ax, rows: pd.DataFrame, column: str, color: str, marker: dict, x: str = "connections") -> None:
+    """The medians of mostly client-bound runs drawn again, hollow, over the line's filled markers (at rows[x])."""
     bound = rows[[mostly_client_bound(row) for _, row in rows.iterrows()]]
     if bound.empty:
         return
-    ax.plot(bound["connections"], bound[column], linestyle="", markerfacecolor=HOLLOW, markeredgecolor=color,
+    ax.plot(bound[x], bound[column], linestyle="", markerfacecolor=HOLLOW, markeredgecolor=color,
             markeredgewidth=1.4, label="_client-bound median", **marker)
 
 
