@@ -15,6 +15,8 @@ void LoadCounters::add(const LoadCounters& other) {
     longest_queue_wait_ns = std::max(longest_queue_wait_ns, other.longest_queue_wait_ns);
     largest_backlog = std::max(largest_backlog, other.largest_backlog);
     reconnects += other.reconnects;
+    connect_failures += other.connect_failures;
+    measured_sent += other.measured_sent;
 }
 
 } // namespace pb::load

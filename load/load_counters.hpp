@@ -30,6 +30,8 @@ struct LoadCounters {
     std::int64_t longest_queue_wait_ns = 0;
     std::uint64_t largest_backlog = 0;
     std::uint64_t reconnects = 0;   // keep-alive connections the server closed, opened again
+    std::uint64_t connect_failures = 0; // connection attempts that failed with no request waiting on them
+    std::uint64_t measured_sent = 0;    // measured requests written (late or not): the rate the generator kept
 
     void add(const LoadCounters& other);
 };

@@ -28,9 +28,9 @@ struct ClientVerdict {
 };
 
 // Open loop: the generator is the bottleneck if its p99 send lateness is
-// above max(100 µs, 5 % of the p50 latency), or fewer than 99 % of the
-// requests scheduled in the measured window were answered. A closed loop
-// sets its own rate: never.
+// above max(100 µs, 5 % of the p50 latency), or it sent fewer than 99 % of
+// the requests scheduled in the measured window. A closed loop sets its own
+// rate: never.
 ClientVerdict judge(const LoadReport& report);
 
 nlohmann::json to_json(const LoadReport& report);

@@ -75,7 +75,9 @@ void LoadWorker::connect_all() {
         return;
     }
     const std::int64_t now = now_ns();
-    for (auto& connection : connections_) start_connect(*connection, now);
+    const std::string where = config_.url.host + ":" + std::to_string(config_.url.port);
+    for (auto& connection : connections_)
+        if (const int error = start_connect(*connection, now); error != 0) throw_system_error("connect", where, error);
     std::size_t connected = 0;
     const std::int64_t deadline = now + std::int64_t{initial_connect_ms} * 1'000'000;
     std::array<epoll_event, 256> events{};
@@ -88,7 +90,7 @@ void LoadWorker::connect_all() {
             int error = 0;
             socklen_t length = sizeof error;
             ::getsockopt(connection->fd.get(), SOL_SOCKET, SO_ERROR, &error, &length);
-            if (error != 0) throw_system_error("connect", config_.url.host + ":" + std::to_string(config_.url.port), error);
+            if (error != 0) throw_system_error("connect", where, error);
             connection->state = Connection::State::idle;
             idle_.push_back(connection);
             ++connected;
@@ -119,19 +121,18 @@ void LoadWorker::run(std::int64_t start_ns) {
     for (;;) {
         std::int64_t now = now_ns();
         dispatch_due(now);
+        drain_fifo();
         if (now >= next_expiry_check_ns_) {
             expire(now);
             reconnect_due(now);
             next_expiry_check_ns_ = now + check_interval_ns;
         }
         if (finished(now)) break;
-        std::int64_t wake = next_expiry_check_ns_;
-        if (next_ < count_) wake = std::min(wake, start_ns_ + intended_ns(next_));
-        int timeout = 0;
-        if (wake - now > spin_ns) {
-            wait_until(wake - spin_ns);
-            timeout = -1;
-        }
+        // Spin only for a send: the housekeeping check needs no precision.
+        int timeout = -1;
+        const std::int64_t next_send = next_ < count_ ? start_ns_ + intended_ns(next_) : INT64_MAX;
+        if (next_send - now <= spin_ns) timeout = 0;
+        else wait_until(std::min(next_send - spin_ns, next_expiry_check_ns_));
         const int n = ::epoll_wait(epoll_.get(), events.data(), static_cast<int>(events.size()), timeout);
         if (n < 0 && errno != EINTR) throw_system_error("epoll_wait", "load worker");
         now = now_ns();
@@ -146,9 +147,12 @@ void LoadWorker::run(std::int64_t start_ns) {
             on_event(*static_cast<Connection*>(event.data.ptr), event.events, now);
         }
     }
-    // Requests still waiting for a connection when the run ended never left.
+    // Requests still waiting for a connection, or still unanswered, when the
+    // run ended: lost, counted as timeouts.
     for (std::size_t i = 0; i < fifo_size_; ++i)
         if (intended_ns(fifo_[(fifo_head_ + i) % fifo_.size()]) >= config_.warmup_ns) ++counters_.errors.timeout;
+    for (auto& connection : connections_)
+        if (connection->has_request && connection->measured) ++counters_.errors.timeout;
 }
 
 void LoadWorker::wait_until(std::int64_t wake) {
@@ -175,13 +179,28 @@ void LoadWorker::dispatch_due(std::int64_t now) {
     }
 }
 
+// Idle connections take the oldest waiting requests (an immediate connect
+// failure leaves a slot idle with requests still queued).
+void LoadWorker::drain_fifo() {
+    while (fifo_size_ > 0 && !idle_.empty()) {
+        Connection* connection = idle_.back();
+        idle_.pop_back();
+        const std::size_t k = fifo_[fifo_head_];
+        fifo_head_ = (fifo_head_ + 1) % fifo_.size();
+        --fifo_size_;
+        assign(*connection, k, now_ns(), true);
+    }
+}
+
 void LoadWorker::assign(Connection& connection, std::size_t k, std::int64_t now, bool queued) {
+    now = now_ns(); // not the loop's: a burst of sends takes time, and lateness must show it
     const bool open = config_.mode == LoadMode::open;
     const PlannedRequest& request =
         open ? config_.schedule[first_ + k * stride_] : config_.schedule[(first_ + closed_sent_++ * stride_) % config_.schedule.size()];
     connection.intended = open ? start_ns_ + request.send_at_ns : now;
     connection.measured = open ? request.send_at_ns >= config_.warmup_ns : now - start_ns_ >= config_.warmup_ns;
     if (connection.measured && open) {
+        ++counters_.measured_sent;
         if (queued) {
             ++counters_.queued;
             counters_.longest_queue_wait_ns = std::max(counters_.longest_queue_wait_ns, now - connection.intended);
@@ -215,30 +234,41 @@ void LoadWorker::assign(Connection& connection, std::size_t k, std::int64_t now,
     connection.state = Connection::State::busy;
     ++in_flight_;
     ++counters_.sent;
-    if (config_.connect_per_request) return start_connect(connection, now);
+    if (config_.connect_per_request) {
+        start_connect(connection, now);
+        return;
+    }
     write_request(connection);
 }
 
-void LoadWorker::start_connect(Connection& connection, std::int64_t now) {
+int LoadWorker::start_connect(Connection& connection, std::int64_t now) {
     const sockaddr& address = reinterpret_cast<const sockaddr&>(config_.url.address);
     connection.fd.reset(::socket(address.sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
     connection.connect_started = now;
-    if (!connection.fd) {
-        // Out of descriptors or memory: an error of this request, retried later.
-        connection.reconnect_at = now + reconnect_delay_ns;
-        if (connection.has_request) return fail(connection, &ErrorCounts::connect, now);
-        ++counters_.errors.connect;
-        return;
+    int error = connection.fd ? 0 : errno; // out of descriptors or memory
+    if (error == 0) {
+        const int on = 1;
+        ::setsockopt(connection.fd.get(), IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+        if (::connect(connection.fd.get(), &address, config_.url.address_length) != 0 && errno != EINPROGRESS) error = errno;
     }
-    const int on = 1;
-    ::setsockopt(connection.fd.get(), IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
-    if (::connect(connection.fd.get(), &address, config_.url.address_length) != 0 && errno != EINPROGRESS) {
-        const bool had_request = connection.has_request;
+    if (error != 0) {
+        // Retried later, from the loop: failing here into the next queued
+        // request would recurse once per request waiting.
         connection.fd.reset();
+        connection.state = Connection::State::closed;
         connection.reconnect_at = now + reconnect_delay_ns;
-        if (had_request) return fail(connection, &ErrorCounts::connect, now);
-        ++counters_.errors.connect;
-        return;
+        if (connection.has_request) {
+            if (connection.measured) ++counters_.errors.connect;
+            connection.has_request = false;
+            --in_flight_;
+        } else {
+            ++counters_.connect_failures;
+        }
+        if (config_.connect_per_request) {
+            connection.state = Connection::State::idle; // a slot: the next request makes a new attempt
+            idle_.push_back(&connection);
+        }
+        return error;
     }
     // Edge-triggered, registered once: no epoll_ctl per request.
     epoll_event event{};
@@ -246,6 +276,7 @@ void LoadWorker::start_connect(Connection& connection, std::int64_t now) {
     event.data.ptr = &connection;
     if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, connection.fd.get(), &event) != 0) throw_system_error("epoll_ctl", "a connection");
     connection.state = Connection::State::connecting; // the first EPOLLOUT edge says how it went
+    return 0;
 }
 
 bool LoadWorker::write_request(Connection& connection) {
@@ -273,8 +304,13 @@ void LoadWorker::on_event(Connection& connection, std::uint32_t events, std::int
     }
     if (connection.state == Connection::State::busy) {
         if ((events & EPOLLOUT) != 0 && connection.out_written < connection.out_length && !write_request(connection)) return;
-        if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0) on_readable(connection, now);
-        return;
+        if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) == 0) return;
+        on_readable(connection, now);
+        // A FIN that came with the last bytes of the answer has used up its
+        // edge: the keep-alive connection is closed, not idle.
+        if (!connection.fd || (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) == 0 ||
+            connection.state != Connection::State::idle)
+            return;
     }
     if (connection.state == Connection::State::idle && (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0) {
         // The server closed a keep-alive connection between requests (or
@@ -294,7 +330,7 @@ void LoadWorker::on_connected(Connection& connection, std::int64_t now) {
     if (error != 0) {
         connection.reconnect_at = now + reconnect_delay_ns;
         if (connection.has_request) return fail(connection, &ErrorCounts::connect, now);
-        ++counters_.errors.connect;
+        ++counters_.connect_failures;
         close(connection);
         return;
     }
@@ -315,12 +351,12 @@ void LoadWorker::on_readable(Connection& connection, std::int64_t now) {
         const ssize_t n = ::recv(connection.fd.get(), reader.free_begin(), reader.free_size(), 0);
         if (n > 0) {
             const ResponseReader::State state = reader.received(static_cast<std::size_t>(n));
-            if (state == ResponseReader::State::complete) return complete(connection, now);
+            if (state == ResponseReader::State::complete) return complete(connection, false);
             if (state == ResponseReader::State::malformed) return fail(connection, &ErrorCounts::read, now);
             continue;
         }
         if (n == 0) {
-            if (reader.peer_closed() == ResponseReader::State::complete) return complete(connection, now);
+            if (reader.peer_closed() == ResponseReader::State::complete) return complete(connection, true);
             return fail(connection, &ErrorCounts::read, now);
         }
         if (errno == EINTR) continue;
@@ -329,7 +365,8 @@ void LoadWorker::on_readable(Connection& connection, std::int64_t now) {
     }
 }
 
-void LoadWorker::complete(Connection& connection, std::int64_t now) {
+void LoadWorker::complete(Connection& connection, bool peer_closed) {
+    const std::int64_t now = now_ns(); // the last byte's time, not the loop's
     ResponseReader& reader = connection.reader;
     if (reader.excess() > 0) return fail(connection, &ErrorCounts::read, now);
     if (connection.measured) {
@@ -347,10 +384,11 @@ void LoadWorker::complete(Connection& connection, std::int64_t now) {
         close(connection);
         return become_idle(connection, now);
     }
-    if (reader.closes()) {
+    if (reader.closes() || peer_closed) {
         ++counters_.reconnects;
         close(connection);
-        return start_connect(connection, now);
+        start_connect(connection, now);
+        return;
     }
     reader.reset();
     become_idle(connection, now);
@@ -363,7 +401,13 @@ void LoadWorker::fail(Connection& connection, std::uint64_t ErrorCounts::*kind, 
         --in_flight_;
     }
     close(connection);
-    if (config_.connect_per_request) return become_idle(connection, now);
+    if (config_.connect_per_request) {
+        // The slot goes back; drain_fifo() gives it the next request from the
+        // loop, not from here (no recursion through a backlog).
+        connection.state = Connection::State::idle;
+        idle_.push_back(&connection);
+        return;
+    }
     // Keep-alive: the connection comes back, at once unless it could not connect.
     if (kind == &ErrorCounts::connect) connection.reconnect_at = now + reconnect_delay_ns;
     else start_connect(connection, now);
@@ -392,13 +436,20 @@ void LoadWorker::close(Connection& connection) {
 }
 
 void LoadWorker::expire(std::int64_t now) {
+    // A request that waited for a connection longer than the timeout is lost
+    // as one that waited for its answer would be.
+    while (fifo_size_ > 0 && now - (start_ns_ + intended_ns(fifo_[fifo_head_])) > config_.timeout_ns) {
+        if (intended_ns(fifo_[fifo_head_]) >= config_.warmup_ns) ++counters_.errors.timeout;
+        fifo_head_ = (fifo_head_ + 1) % fifo_.size();
+        --fifo_size_;
+    }
     for (auto& owned : connections_) {
         Connection& connection = *owned;
         if (connection.has_request && now - connection.sent > config_.timeout_ns) {
             fail(connection, &ErrorCounts::timeout, now);
         } else if (connection.state == Connection::State::connecting &&
                    now - connection.connect_started > config_.timeout_ns) {
-            ++counters_.errors.connect;
+            ++counters_.connect_failures;
             close(connection);
             connection.reconnect_at = now + reconnect_delay_ns;
         }

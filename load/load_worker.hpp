@@ -43,12 +43,14 @@ private:
     std::int64_t intended_ns(std::size_t k) const;
     void dispatch_due(std::int64_t now);
     void assign(Connection& connection, std::size_t k, std::int64_t now, bool queued);
-    void start_connect(Connection& connection, std::int64_t now);
+    // 0, or the errno of a socket() or connect() that failed at once.
+    int start_connect(Connection& connection, std::int64_t now);
+    void drain_fifo();
     bool write_request(Connection& connection);
     void on_event(Connection& connection, std::uint32_t events, std::int64_t now);
     void on_connected(Connection& connection, std::int64_t now);
     void on_readable(Connection& connection, std::int64_t now);
-    void complete(Connection& connection, std::int64_t now);
+    void complete(Connection& connection, bool peer_closed);
     void fail(Connection& connection, std::uint64_t ErrorCounts::*kind, std::int64_t now);
     void become_idle(Connection& connection, std::int64_t now);
     void close(Connection& connection);

@@ -204,6 +204,7 @@ void read_load(const TomlReader& reader, const toml::table& table, Scenario& sce
     load.warmup = reader.duration("warmup", load.warmup);
     load.timeout = reader.duration("timeout", load.timeout);
     if (load.duration <= std::chrono::nanoseconds::zero()) reader.fail("duration", "a duration above 0");
+    if (load.timeout <= std::chrono::nanoseconds::zero()) reader.fail("timeout", "a duration above 0");
 }
 
 // [[server]] tables, each read on its own.

@@ -276,6 +276,7 @@ TEST_F(EndToEnd, OpenLoopRunsPreforkLoadAtEachOfferedRate) {
         EXPECT_NEAR(std::stod(at("requests_per_s")), i == 1 ? 100 : 200, i == 1 ? 20 : 30) << runs[i];
         EXPECT_NE(at("send_lateness_p99_us"), "") << runs[i];
         EXPECT_TRUE(at("client_bound") == "true" || at("client_bound") == "false") << runs[i];
+        EXPECT_EQ(at("client_bound_reason").empty(), at("client_bound") == "false") << "a verdict has its reason: " << runs[i];
         EXPECT_EQ(at("little_bound_rps"), "") << "no Little bound for an open loop: " << runs[i];
         EXPECT_GT(std::stod(at("server_cpu_s")), 0) << runs[i];
     }

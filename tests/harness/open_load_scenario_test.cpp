@@ -86,6 +86,7 @@ TEST(OpenLoadScenario, MistakesAreNamedByKey) {
         {open + "rates = [100]\narrival = \"bursty\"\n" + servers, "load.arrival: expected \"poisson\" or \"uniform\""},
         {open + "rates = [100]\nconnections = 1\nthreads = 2\n" + servers, "load.connections: expected at least load.threads"},
         {open + "rates = [100]\nconnect_per_request = \"yes\"\n" + servers, "load.connect_per_request: expected true or false"},
+        {open + "rates = [100]\ntimeout = \"0\"\n" + servers, "load.timeout: expected a duration above 0"},
         {open + "rates = [100]\n[wrk]\nthreads = 2\n" + servers, "wrk: expected no [wrk] table with load.generator = \"open\""},
         {"[load]\nrates = [100]\n" + servers, "load.rates: expected no such key with generator = \"wrk\""},
         {open + "rates = [100]\ncost = \"work=exp:1ms\"\n[[server]]\nkind = \"peer\"\npeer = \"nginx\"\n",

@@ -103,6 +103,35 @@ TEST(PreforkLoad, AFixedWaitIsMeasuredFromTheIntendedSend) {
     EXPECT_EQ(in_buckets, json["completed"].get<std::uint64_t>()) << "the buckets hold every measured response";
 }
 
+TEST(PreforkLoad, ANewConnectionPerRequestTimesItsConnect) {
+    Server server({"--delay", "1ms", "--workers", "1"});
+    TempDir temp;
+    const auto json_file = temp.path() / "load.json";
+    const Captured result = run_load({"--rate", "200", "--duration", "1s", "--connections", "8", "--connect-per-request",
+                                      "--json", json_file.string(), "--progress", "0", server.url()});
+    ASSERT_EQ(result.exit_status, 0) << result.output;
+    const nlohmann::json json = nlohmann::json::parse(read_whole_file(json_file).value_or("{}"));
+    EXPECT_EQ(json["completed"].get<std::uint64_t>(), json["scheduled"].get<std::uint64_t>()) << result.output;
+    EXPECT_GT(json["connect_us"]["50"].get<double>(), 0) << "every request's connect is timed: " << result.output;
+    EXPECT_GE(json["percentiles_us"]["50"].get<double>(), 1000) << "the 1 ms wait, connect included";
+    EXPECT_EQ(json["reconnects"], 0) << "no keep-alive connection to reopen";
+}
+
+TEST(PreforkLoad, NoServerIsOneLineNamingConnectAndExitStatusOne) {
+    int port = 0;
+    {
+        Server gone({"--delay", "0", "--workers", "1"});
+        port = std::stoi(gone.url().substr(gone.url().rfind(':') + 1));
+        gone.process().signal(SIGKILL);
+        ::kill(-gone.process().pid(), SIGKILL);
+        gone.process().wait_for(5s);
+    }
+    const Captured result = run_load({"--rate", "10", "--duration", "1s", "http://127.0.0.1:" + std::to_string(port) + "/"});
+    EXPECT_EQ(result.exit_status, 1) << result.output;
+    EXPECT_NE(result.output.find("connect(127.0.0.1:" + std::to_string(port) + "): Connection refused"), std::string::npos)
+        << result.output;
+}
+
 // A server that stops answering for a while: every request scheduled in the
 // stall waits, and the open loop counts that wait (a closed loop would not).
 TEST(PreforkLoad, AStallShowsInTheTail) {
