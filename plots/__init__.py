@@ -9,7 +9,8 @@ load reads and checks a results directory, tables computes the numbers,
 summary writes summary.md and summary.csv (summary-open.csv for open-loop runs) from them, figures draws them,
 style keeps one look per server (and marks the peers) across all of them,
 compare and reproduce set two runs, or the published figures, beside each
-other.
+other; theory holds the queueing closed forms and the dispatch simulator that
+the measured curves are set against.
 """
 
 from .load import Results, ResultsError, latest_results, load_results
