@@ -1,5 +1,7 @@
 #include "runner.hpp"
 
+#include "open_load.hpp"
+
 #include <fmt/format.h>
 #include <algorithm>
 #include <cstdlib>
@@ -16,6 +18,7 @@
 #include "measure/open_load_report.hpp"
 #include "launch/peer_launcher.hpp"
 #include "measure/process_usage.hpp"
+#include "measure/tree_sampler.hpp"
 #include "launch/server_launcher.hpp"
 #include "measure/stats_csv.hpp"
 #include "measure/wrk_report.hpp"
@@ -123,34 +126,29 @@ std::function<void()> sample_listen_queue(const LaunchedServer& server, ListenQu
     };
 }
 
-void measure(const RunContext& context, LaunchedServer& server, const Files& files, RunResult& result) {
-    const Scenario& scenario = *context.scenario;
-    if (scenario.warmup > std::chrono::nanoseconds::zero()) {
-        std::vector<std::string> warmup = wrk_command(context, result.connections, scenario.warmup, server.port());
-        ChildProcess wrk(wrk_spec(context, result.id, warmup, files.warmup_out, files.wrk_stderr, {}));
-        run_wrk(context, wrk, scenario.warmup + std::chrono::seconds(30));
-    }
-    std::optional<std::vector<WorkerRow>> baseline = server.counters_now(milliseconds(3000));
-
+// Runs the client of `spec` to its end while the server (and its listen
+// queue) and the client are sampled; their usage, the sampling's cost, the
+// listen queue and any sampling error go into `result`.
+void run_sampled(const RunContext& context, LaunchedServer& server, const ChildSpec& spec, const std::string& client,
+                 RunResult& result) {
     ListenQueue queue;
     std::vector<int> queue_lengths;
     TreeSampler server_sampler(server.pid(), sample_interval, sample_listen_queue(server, queue, queue_lengths));
-    result.wrk_command = wrk_command(context, result.connections, scenario.wrk.duration, server.port());
     server_sampler.start();
-    ChildProcess wrk(wrk_spec(context, result.id, result.wrk_command, files.wrk_out, files.wrk_stderr, files.wrk_report));
-    TreeSampler wrk_sampler(wrk.pid(), sample_interval, {}, TreeSampler::RootGone::ends_the_window);
-    wrk_sampler.start();
+    ChildProcess process(spec);
+    TreeSampler client_sampler(process.pid(), sample_interval, {}, TreeSampler::RootGone::ends_the_window);
+    client_sampler.start();
     const auto stop_samplers = [&] {
         result.server_usage = server_sampler.stop();
-        result.wrk_usage = wrk_sampler.stop();
+        result.wrk_usage = client_sampler.stop();
         result.sampling.add(server_sampler.cost());
-        result.sampling.add(wrk_sampler.cost());
+        result.sampling.add(client_sampler.cost());
         // A sample that failed leaves a figure short: the run is kept, marked.
         if (const std::string error = server_sampler.error(); !error.empty()) mark_suspect(result, "sampling the server: " + error);
-        if (const std::string error = wrk_sampler.error(); !error.empty()) mark_suspect(result, "sampling wrk: " + error);
+        if (const std::string error = client_sampler.error(); !error.empty()) mark_suspect(result, "sampling " + client + ": " + error);
     };
     try {
-        run_wrk(context, wrk, effective_run_timeout(scenario));
+        run_wrk(context, process, effective_run_timeout(*context.scenario));
     } catch (...) {
         stop_samplers();
         throw;
@@ -162,10 +160,47 @@ void measure(const RunContext& context, LaunchedServer& server, const Files& fil
         queue.median = *middle;
     }
     result.listen_queue = queue;
-    result.wrk = parse_wrk_report(files.wrk_report);
+}
 
+// Stops the server and keeps its counters over the measured window.
+void stop_and_count(LaunchedServer& server, const std::optional<std::vector<WorkerRow>>& baseline, RunResult& result) {
     result.server_killed = server.stop(std::chrono::duration_cast<milliseconds>(std::chrono::seconds(10)));
     if (!result.server_killed && baseline) result.workers = subtract(server.final_counters(), *baseline);
+}
+
+void measure(const RunContext& context, LaunchedServer& server, const Files& files, RunResult& result) {
+    const Scenario& scenario = *context.scenario;
+    if (scenario.warmup > std::chrono::nanoseconds::zero()) {
+        std::vector<std::string> warmup = wrk_command(context, result.connections, scenario.warmup, server.port());
+        ChildProcess wrk(wrk_spec(context, result.id, warmup, files.warmup_out, files.wrk_stderr, {}));
+        run_wrk(context, wrk, scenario.warmup + std::chrono::seconds(30));
+    }
+    const std::optional<std::vector<WorkerRow>> baseline = server.counters_now(milliseconds(3000));
+    result.wrk_command = wrk_command(context, result.connections, scenario.wrk.duration, server.port());
+    run_sampled(context, server, wrk_spec(context, result.id, result.wrk_command, files.wrk_out, files.wrk_stderr, files.wrk_report),
+                "wrk", result);
+    result.wrk = parse_wrk_report(files.wrk_report);
+    stop_and_count(server, baseline, result);
+}
+
+// The open loop: prefork-load at this run's offered rate, on wrk's CPUs,
+// while the server and the generator are sampled as for wrk.
+void measure_open(const RunContext& context, LaunchedServer& server, const Files& files, const PlannedRun& planned,
+                  RunResult& result) {
+    const ServerSpec& spec = context.scenario->servers[planned.server];
+    const std::optional<std::vector<WorkerRow>> baseline = server.counters_now(milliseconds(3000));
+    result.wrk_command = load_command(context, spec, planned, server.port(), files.load_report);
+    run_sampled(context, server, wrk_spec(context, result.id, result.wrk_command, files.wrk_out, files.wrk_stderr, {}),
+                "prefork-load", result);
+    const OpenLoadReport report = parse_open_load_report(files.load_report);
+    result.wrk = report.load;
+    result.open.offered_rate = report.offered_rate;
+    result.open.lateness_p50_us = report.lateness_p50_us;
+    result.open.lateness_p99_us = report.lateness_p99_us;
+    result.open.queued = report.queued;
+    result.open.client_bound = report.client_bound;
+    result.open.client_bound_reason = report.client_bound_reason;
+    stop_and_count(server, baseline, result);
 }
 
 // A run that failed or was interrupted after its samplers had found
@@ -176,93 +211,7 @@ void end_run(RunResult& result, RunStatus status, const std::string& reason) {
     result.reason = sampled.empty() ? reason : reason + "; also: " + sampled;
 }
 
-// The open loop: prefork-load at this run's offered rate, on wrk's CPUs,
-// while the server and the generator are sampled as for wrk.
-void measure_open(const RunContext& context, LaunchedServer& server, const Files& files, const PlannedRun& planned,
-                  RunResult& result) {
-    const ServerSpec& spec = context.scenario->servers[planned.server];
-    std::optional<std::vector<WorkerRow>> baseline = server.counters_now(milliseconds(3000));
-    ListenQueue queue;
-    std::vector<int> queue_lengths;
-    TreeSampler server_sampler(server.pid(), sample_interval, sample_listen_queue(server, queue, queue_lengths));
-    result.wrk_command = load_command(context, spec, planned, server.port(), files.load_report);
-    server_sampler.start();
-    ChildSpec load_spec = wrk_spec(context, result.id, result.wrk_command, files.wrk_out, files.wrk_stderr, {});
-    ChildProcess load(load_spec);
-    TreeSampler load_sampler(load.pid(), sample_interval, {}, TreeSampler::RootGone::ends_the_window);
-    load_sampler.start();
-    const auto stop_samplers = [&] {
-        result.server_usage = server_sampler.stop();
-        result.wrk_usage = load_sampler.stop();
-        result.sampling.add(server_sampler.cost());
-        result.sampling.add(load_sampler.cost());
-        if (const std::string error = server_sampler.error(); !error.empty()) mark_suspect(result, "sampling the server: " + error);
-        if (const std::string error = load_sampler.error(); !error.empty()) mark_suspect(result, "sampling prefork-load: " + error);
-    };
-    try {
-        run_wrk(context, load, effective_run_timeout(*context.scenario));
-    } catch (...) {
-        stop_samplers();
-        throw;
-    }
-    stop_samplers();
-    result.listen_queue = queue;
-    const OpenLoadReport report = parse_open_load_report(files.load_report);
-    result.wrk = report.load;
-    result.open.offered_rate = report.offered_rate;
-    result.open.lateness_p50_us = report.lateness_p50_us;
-    result.open.lateness_p99_us = report.lateness_p99_us;
-    result.open.queued = report.queued;
-    result.open.client_bound = report.client_bound;
-    result.open.client_bound_reason = report.client_bound_reason;
-    result.server_killed = server.stop(std::chrono::duration_cast<milliseconds>(std::chrono::seconds(10)));
-    if (!result.server_killed && baseline) result.workers = subtract(server.final_counters(), *baseline);
-}
-
 } // namespace
-
-double server_capacity(const RunContext& context, const ServerSpec& spec) {
-    const OpenLoad& load = context.scenario->load;
-    if (!(load.mean_work_us > 0)) return 0;
-    int workers = pb::online_cpus(); // our servers' default --workers
-    for (std::size_t i = 0; i < spec.flags.size(); ++i) {
-        if (spec.flags[i] == "--workers" && i + 1 < spec.flags.size()) workers = std::atoi(spec.flags[i + 1].c_str());
-        if (spec.flags[i].rfind("--workers=", 0) == 0) workers = std::atoi(spec.flags[i].c_str() + 10);
-    }
-    const int cpus = context.pinning.server_cpus.empty() ? static_cast<int>(pb::allowed_cpus().size())
-                                                         : static_cast<int>(context.pinning.server_cpus.size());
-    return std::min(workers, cpus) * 1e6 / load.mean_work_us;
-}
-
-double offered_rate(const RunContext& context, const ServerSpec& spec, const PlannedRun& planned) {
-    const OpenLoad& load = context.scenario->load;
-    const auto point = static_cast<std::size_t>(planned.load_point);
-    return load.rates.empty() ? load.utilization.at(point) * server_capacity(context, spec) : load.rates.at(point);
-}
-
-std::vector<std::string> load_command(const RunContext& context, const ServerSpec& spec, const PlannedRun& planned,
-                                      std::uint16_t port, const std::filesystem::path& json) {
-    const Scenario& scenario = *context.scenario;
-    const OpenLoad& load = scenario.load;
-    std::vector<std::string> command = {(context.build_dir / "load" / "prefork-load").string(),
-                                        "--rate", fmt::format("{:.6g}", offered_rate(context, spec, planned)),
-                                        "--duration", format_duration(load.duration),
-                                        "--warmup", format_duration(load.warmup),
-                                        "--connections", std::to_string(load.connections),
-                                        "--threads", std::to_string(load.threads),
-                                        "--arrival", load.arrival,
-                                        "--seed", std::to_string(load.seed),
-                                        "--timeout", format_duration(load.timeout),
-                                        "--progress", "0",
-                                        "--json", json.string()};
-    for (const std::string& cost : load.costs) command.insert(command.end(), {"--cost", cost});
-    if (load.connect_per_request) command.push_back("--connect-per-request");
-    // Each thread on its own CPU of wrk's (the process is pinned to them all).
-    if (!context.pinning.wrk_cpus.empty()) command.insert(command.end(), {"--cpus", cpu_list(context.pinning.wrk_cpus)});
-    for (const std::string& header : scenario.wrk.headers) command.insert(command.end(), {"-H", header});
-    command.push_back(fmt::format("http://127.0.0.1:{}{}", port, scenario.wrk.path));
-    return command;
-}
 
 std::vector<std::string> server_command(const RunContext& context, const ServerSpec& server) {
     const Scenario& scenario = *context.scenario;

@@ -37,14 +37,6 @@ std::vector<std::string> server_command(const RunContext& context, const ServerS
 std::vector<std::string> wrk_command(const RunContext& context, int connections,
                                      std::chrono::nanoseconds duration, std::uint16_t port);
 
-// The open loop (generator open): the capacity that utilization is a
-// fraction of, min(server CPUs, its --workers) / mean work, in requests/s
-// (0 without a work cost); the run's offered rate; prefork-load's command.
-double server_capacity(const RunContext& context, const ServerSpec& spec);
-double offered_rate(const RunContext& context, const ServerSpec& spec, const PlannedRun& planned);
-std::vector<std::string> load_command(const RunContext& context, const ServerSpec& spec, const PlannedRun& planned,
-                                      std::uint16_t port, const std::filesystem::path& json);
-
 RunResult execute_run(const RunContext& context, const PlannedRun& planned);
 
 } // namespace pb::harness

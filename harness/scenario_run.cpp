@@ -15,6 +15,7 @@
 #include "launch/peer_launcher.hpp"
 #include "guard/run_marker.hpp"
 #include "machine_claim.hpp"
+#include "open_load.hpp"
 #include "meta.hpp"
 #include "results/results_dir.hpp"
 #include "results/results_writer.hpp"

@@ -7,7 +7,7 @@ The figures of each row are tables.summary_table's (tables.idle_table's for
 an idle-connections scenario); this module only lays them out: summary.md for reading (a title, the scenario's question, one table,
 a legend, the runs that did not succeed or are suspect), summary.csv unformatted for tools.
 Open-loop runs (prefork-load, generator `open`) are not in that table: they
-get one of their own (tables.open_table's, one row per server and offered
+get one of their own (open_tables.open_table's, one row per server and offered
 rate) under "Open loop: latency against offered load", after wrk's (alone
 when every run was open loop), and summary-open.csv.
 All are written beside their target and renamed, so a reader never sees half
@@ -27,7 +27,8 @@ from pathlib import Path
 import pandas as pd
 
 from .load import SUSPECT, Results, ResultsError, is_open, load_runs, open_runs, wrk_runs
-from .tables import idle_table, is_idle, open_conditions, open_table, summary_table
+from .open_tables import open_conditions, open_table
+from .tables import idle_table, is_idle, summary_table
 
 NONE = "–"  # en dash: no value
 

@@ -9,6 +9,7 @@
 
 #include "measure/listen_queue.hpp"
 #include "measure/process_usage.hpp"
+#include "measure/tree_sampler.hpp"
 #include "measure/stats_csv.hpp"
 #include "measure/wrk_report.hpp"
 

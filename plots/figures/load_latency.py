@@ -21,7 +21,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from .. import tables
+from .. import open_tables, tables
 from ..load import Results, measured, open_runs
 from ..style import Looks
 from .frame import SIDE_LEGEND, THOUSANDS, figure, log_axis, side_legend
@@ -52,7 +52,7 @@ def subtitle(results: Results) -> str:
 
     "open loop (prefork-load), Poisson arrivals, cost work=exp:1ms, 64 connections"
     """
-    shared = tables.open_conditions(results)
+    shared = open_tables.open_conditions(results)
     parts = ["open loop (prefork-load)"]
     if shared["arrival"]:
         parts.append(f"{shared['arrival'].capitalize()} arrivals")
@@ -67,7 +67,7 @@ def band(ax, results: Results, rows: pd.DataFrame, column: str, x: str, color: s
     """The min–max of the measured repetitions at each row's offered rate, a faint band."""
     lows, highs = [], []
     for _, row in rows.iterrows():
-        runs = measured(tables.open_group(results.runs, row["server"], row["cost"], row["offered_rps"]))
+        runs = measured(open_tables.open_group(results.runs, row["server"], row["cost"], row["offered_rps"]))
         spread = tables.spread(runs[column])
         lows.append(spread[1] if spread else math.nan)
         highs.append(spread[2] if spread else math.nan)
@@ -80,7 +80,7 @@ def draw(results: Results) -> Figure | None:
     if runs.empty:
         return None
     x = x_column(runs)
-    table = tables.open_table(results)
+    table = open_tables.open_table(results)
     table = table[(table["runs_ok"] > 0) & table[x].notna()]
     if table.empty:
         return None

@@ -1,4 +1,5 @@
 #include "measure/process_usage.hpp"
+#include "measure/tree_sampler.hpp"
 
 #include <gtest/gtest.h>
 #include <signal.h>

@@ -1,0 +1,55 @@
+#include "open_load.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <fmt/format.h>
+
+#include "common/cpus.hpp"
+#include "common/units.hpp"
+
+namespace pb::harness {
+
+double server_capacity(const RunContext& context, const ServerSpec& spec) {
+    const OpenLoad& load = context.scenario->load;
+    if (!(load.mean_work_us > 0)) return 0;
+    int workers = pb::online_cpus(); // our servers' default --workers
+    for (std::size_t i = 0; i < spec.flags.size(); ++i) {
+        if (spec.flags[i] == "--workers" && i + 1 < spec.flags.size()) workers = std::atoi(spec.flags[i + 1].c_str());
+        if (spec.flags[i].rfind("--workers=", 0) == 0) workers = std::atoi(spec.flags[i].c_str() + 10);
+    }
+    const int cpus = context.pinning.server_cpus.empty() ? static_cast<int>(pb::allowed_cpus().size())
+                                                         : static_cast<int>(context.pinning.server_cpus.size());
+    return std::min(workers, cpus) * 1e6 / load.mean_work_us;
+}
+
+double offered_rate(const RunContext& context, const ServerSpec& spec, const PlannedRun& planned) {
+    const OpenLoad& load = context.scenario->load;
+    const auto point = static_cast<std::size_t>(planned.load_point);
+    return load.rates.empty() ? load.utilization.at(point) * server_capacity(context, spec) : load.rates.at(point);
+}
+
+std::vector<std::string> load_command(const RunContext& context, const ServerSpec& spec, const PlannedRun& planned,
+                                      std::uint16_t port, const std::filesystem::path& json) {
+    const Scenario& scenario = *context.scenario;
+    const OpenLoad& load = scenario.load;
+    std::vector<std::string> command = {(context.build_dir / "load" / "prefork-load").string(),
+                                        "--rate", fmt::format("{:.6g}", offered_rate(context, spec, planned)),
+                                        "--duration", format_duration(load.duration),
+                                        "--warmup", format_duration(load.warmup),
+                                        "--connections", std::to_string(load.connections),
+                                        "--threads", std::to_string(load.threads),
+                                        "--arrival", load.arrival,
+                                        "--seed", std::to_string(load.seed),
+                                        "--timeout", format_duration(load.timeout),
+                                        "--progress", "0",
+                                        "--json", json.string()};
+    for (const std::string& cost : load.costs) command.insert(command.end(), {"--cost", cost});
+    if (load.connect_per_request) command.push_back("--connect-per-request");
+    // Each thread on its own CPU of wrk's (the process is pinned to them all).
+    if (!context.pinning.wrk_cpus.empty()) command.insert(command.end(), {"--cpus", cpu_list(context.pinning.wrk_cpus)});
+    for (const std::string& header : scenario.wrk.headers) command.insert(command.end(), {"-H", header});
+    command.push_back(fmt::format("http://127.0.0.1:{}{}", port, scenario.wrk.path));
+    return command;
+}
+
+} // namespace pb::harness
