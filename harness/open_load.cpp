@@ -1,6 +1,8 @@
 #include "open_load.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <stdexcept>
 #include <cstdlib>
 #include <fmt/format.h>
 
@@ -24,27 +26,48 @@ double server_capacity(const RunContext& context, const ServerSpec& spec) {
 
 double offered_rate(const RunContext& context, const ServerSpec& spec, const PlannedRun& planned) {
     const OpenLoad& load = context.scenario->load;
+    if (load.closed) return 0;
     const auto point = static_cast<std::size_t>(planned.load_point);
     return load.rates.empty() ? load.utilization.at(point) * server_capacity(context, spec) : load.rates.at(point);
+}
+
+std::chrono::nanoseconds measured_duration(const RunContext& context, const ServerSpec& spec, const PlannedRun& planned) {
+    const OpenLoad& load = context.scenario->load;
+    if (load.requests == 0) return load.duration;
+    const double rate = offered_rate(context, spec, planned);
+    if (!(rate > 0)) throw std::runtime_error("load.requests: no offered rate to spread the requests over");
+    // Whole milliseconds, rounded up: the count is a floor, not a target.
+    const auto ms = static_cast<std::int64_t>(std::ceil(static_cast<double>(load.requests) / rate * 1000.0));
+    return std::chrono::milliseconds(std::max<std::int64_t>(ms, 1));
+}
+
+std::chrono::nanoseconds run_limit(const RunContext& context, const ServerSpec& spec, const PlannedRun& planned) {
+    const OpenLoad& load = context.scenario->load;
+    if (context.scenario->run_timeout > std::chrono::nanoseconds::zero()) return context.scenario->run_timeout;
+    return load.warmup + measured_duration(context, spec, planned) + load.timeout + std::chrono::seconds(60);
 }
 
 std::vector<std::string> load_command(const RunContext& context, const ServerSpec& spec, const PlannedRun& planned,
                                       std::uint16_t port, const std::filesystem::path& json) {
     const Scenario& scenario = *context.scenario;
     const OpenLoad& load = scenario.load;
-    std::vector<std::string> command = {(context.build_dir / "load" / "prefork-load").string(),
-                                        "--rate", fmt::format("{:.6g}", offered_rate(context, spec, planned)),
-                                        "--duration", format_duration(load.duration),
+    std::vector<std::string> command = {(context.build_dir / "load" / "prefork-load").string()};
+    if (load.closed)
+        command.push_back("--closed");
+    else
+        command.insert(command.end(), {"--rate", fmt::format("{:.6g}", offered_rate(context, spec, planned))});
+    command.insert(command.end(), {"--duration", format_duration(measured_duration(context, spec, planned)),
                                         "--warmup", format_duration(load.warmup),
-                                        "--connections", std::to_string(load.connections),
+                                        "--connections", std::to_string(planned.connections),
                                         "--threads", std::to_string(load.threads),
                                         "--arrival", load.arrival,
                                         "--seed", std::to_string(load.seed),
                                         "--timeout", format_duration(load.timeout),
                                         "--progress", "0",
-                                        "--json", json.string()};
+                                        "--json", json.string()});
     for (const std::string& cost : load.costs) command.insert(command.end(), {"--cost", cost});
     if (load.connect_per_request) command.push_back("--connect-per-request");
+    if (load.realtime) command.push_back("--realtime");
     // Each thread on its own CPU of wrk's (the process is pinned to them all).
     if (!context.pinning.wrk_cpus.empty()) command.insert(command.end(), {"--cpus", cpu_list(context.pinning.wrk_cpus)});
     for (const std::string& header : scenario.wrk.headers) command.insert(command.end(), {"-H", header});

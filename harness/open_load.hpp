@@ -1,6 +1,7 @@
 #pragma once
 // The open loop (generator open) of a run: the capacity utilization is a
 // fraction of, the offered rate, and prefork-load's command.
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -13,6 +14,11 @@ namespace pb::harness {
 // min(server CPUs, its --workers) / mean work, in requests/s; 0 without a work cost.
 double server_capacity(const RunContext& context, const ServerSpec& spec);
 double offered_rate(const RunContext& context, const ServerSpec& spec, const PlannedRun& planned);
+// The measured time of a run: load.duration, or load.requests at the run's
+// offered rate (whole milliseconds, rounded up).
+std::chrono::nanoseconds measured_duration(const RunContext& context, const ServerSpec& spec, const PlannedRun& planned);
+// How long the generator may take before the run is failed.
+std::chrono::nanoseconds run_limit(const RunContext& context, const ServerSpec& spec, const PlannedRun& planned);
 std::vector<std::string> load_command(const RunContext& context, const ServerSpec& spec, const PlannedRun& planned,
                                       std::uint16_t port, const std::filesystem::path& json);
 

@@ -7,13 +7,16 @@
 #include <cstdlib>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <thread>
 
 #include "common/wait_status.hpp"
 #include "common/cpus.hpp"
 #include "common/units.hpp"
 #include "idle_run.hpp"
+#include "host/kernel_settings.hpp"
 #include "launch/health_check.hpp"
+#include "launch/worker_restarter.hpp"
 #include "measure/listen_queue.hpp"
 #include "measure/open_load_report.hpp"
 #include "launch/peer_launcher.hpp"
@@ -42,14 +45,14 @@ public:
 
 struct Files {
     std::filesystem::path stats, server_stdout, server_stderr, peer_dir, warmup_out, wrk_out, wrk_report, wrk_stderr,
-        load_report;
+        load_report, restarts;
 };
 
 Files files_for(const RunContext& context, int id) {
     auto at = [&](const char* what) { return context.raw_dir / fmt::format("run-{:03}-{}", id, what); };
     return {at("stats.csv"),         at("server-stdout.txt"), at("server-stderr.txt"), at("peer"),
             at("warmup-stdout.txt"), at("wrk-stdout.txt"),    at("wrk-report.json"),   at("wrk-stderr.txt"),
-            at("load-report.json")};
+            at("load-report.json"),  at("restarts.csv")};
 }
 
 std::string run_marker(const RunContext& context, int id) { return fmt::format("{}.{}", context.run_marker, id); }
@@ -129,11 +132,18 @@ std::function<void()> sample_listen_queue(const LaunchedServer& server, ListenQu
 // Runs the client of `spec` to its end while the server (and its listen
 // queue) and the client are sampled; their usage, the sampling's cost, the
 // listen queue and any sampling error go into `result`.
+// `also` runs on every tick of the server's sampler after the listen queue
+// (the restarts of a run that has them).
 void run_sampled(const RunContext& context, LaunchedServer& server, const ChildSpec& spec, const std::string& client,
-                 RunResult& result) {
+                 std::chrono::nanoseconds limit, RunResult& result, const std::function<void()>& also = {}) {
     ListenQueue queue;
     std::vector<int> queue_lengths;
-    TreeSampler server_sampler(server.pid(), sample_interval, sample_listen_queue(server, queue, queue_lengths));
+    std::function<void()> tick = sample_listen_queue(server, queue, queue_lengths);
+    if (also) tick = [listen = std::move(tick), also] {
+        listen();
+        also();
+    };
+    TreeSampler server_sampler(server.pid(), sample_interval, tick);
     server_sampler.start();
     ChildProcess process(spec);
     TreeSampler client_sampler(process.pid(), sample_interval, {}, TreeSampler::RootGone::ends_the_window);
@@ -148,7 +158,7 @@ void run_sampled(const RunContext& context, LaunchedServer& server, const ChildS
         if (const std::string error = client_sampler.error(); !error.empty()) mark_suspect(result, "sampling " + client + ": " + error);
     };
     try {
-        run_wrk(context, process, effective_run_timeout(*context.scenario));
+        run_wrk(context, process, limit);
     } catch (...) {
         stop_samplers();
         throw;
@@ -178,7 +188,7 @@ void measure(const RunContext& context, LaunchedServer& server, const Files& fil
     const std::optional<std::vector<WorkerRow>> baseline = server.counters_now(milliseconds(3000));
     result.wrk_command = wrk_command(context, result.connections, scenario.wrk.duration, server.port());
     run_sampled(context, server, wrk_spec(context, result.id, result.wrk_command, files.wrk_out, files.wrk_stderr, files.wrk_report),
-                "wrk", result);
+                "wrk", effective_run_timeout(scenario), result);
     result.wrk = parse_wrk_report(files.wrk_report);
     stop_and_count(server, baseline, result);
 }
@@ -190,8 +200,25 @@ void measure_open(const RunContext& context, LaunchedServer& server, const Files
     const ServerSpec& spec = context.scenario->servers[planned.server];
     const std::optional<std::vector<WorkerRow>> baseline = server.counters_now(milliseconds(3000));
     result.wrk_command = load_command(context, spec, planned, server.port(), files.load_report);
-    run_sampled(context, server, wrk_spec(context, result.id, result.wrk_command, files.wrk_out, files.wrk_stderr, {}),
-                "prefork-load", result);
+    std::optional<WorkerRestarter> restarter;
+    std::function<void()> restart;
+    if (spec.restart_signal != 0) {
+        restarter.emplace(server.pid(), spec.restart_signal, spec.restart_every);
+        restart = [&restarter] { restarter->tick(); };
+    }
+    const auto record_restarts = [&] {
+        if (!restarter) return;
+        result.disturbance.restarts = static_cast<int>(restarter->events().size());
+        write_restart_events(files.restarts, restarter->events());
+    };
+    try {
+        run_sampled(context, server, wrk_spec(context, result.id, result.wrk_command, files.wrk_out, files.wrk_stderr, {}),
+                    "prefork-load", run_limit(context, spec, planned), result, restart);
+    } catch (...) {
+        record_restarts();
+        throw;
+    }
+    record_restarts();
     const OpenLoadReport report = parse_open_load_report(files.load_report);
     result.wrk = report.load;
     result.open.offered_rate = report.offered_rate;
@@ -267,13 +294,19 @@ RunResult execute_run(const RunContext& context, const PlannedRun& planned) {
         result.threads = scenario.load.threads;
         result.open.offered_rate = offered_rate(context, spec, planned);
         const double capacity = server_capacity(context, spec);
-        if (capacity > 0) result.open.utilization = result.open.offered_rate / capacity;
+        if (capacity > 0 && !scenario.load.closed) result.open.utilization = result.open.offered_rate / capacity;
+        result.open.loop = scenario.load.closed ? "closed" : "open";
         for (const std::string& cost : scenario.load.costs) result.open.cost += (result.open.cost.empty() ? "" : ";") + cost;
     }
     result.wrk_cpus = context.wrk_cpus;
 
+    if (spec.restart_signal != 0) result.disturbance.restart_signal = signal_name(spec.restart_signal);
     const Files files = files_for(context, planned.id);
     try {
+        // Set before the server starts (its listeners see them), put back
+        // after it has stopped.
+        const KernelSettings settings(spec.sysctl);
+        result.disturbance.sysctl = settings.describe();
         std::unique_ptr<LaunchedServer> server = launch(context, spec, files, planned.id);
         result.server_command = server->command();
         try {

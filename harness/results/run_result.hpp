@@ -46,6 +46,14 @@ struct OpenRun {
     std::uint64_t queued = 0;
     bool client_bound = false;      // prefork-load's own verdict
     std::string client_bound_reason;
+    std::string loop = "open";      // "open" or "closed" (prefork-load --closed)
+};
+
+// A server's restarts under load and the kernel settings of its run.
+struct Disturbance {
+    std::string restart_signal;     // "KILL", "TERM"; empty: none
+    int restarts = 0;               // signals sent (raw/run-NNN-restarts.csv)
+    std::string sysctl;             // "name=value ..." set for the run
 };
 
 struct RunResult {
@@ -78,6 +86,7 @@ struct RunResult {
     IdleResult idle;            // idle-connections runs only
     std::string generator = "wrk"; // "wrk" or "open"
     OpenRun open;               // generator open only
+    Disturbance disturbance;
 };
 
 std::string to_string(RunStatus status);

@@ -13,8 +13,8 @@ struct LoadPoint {
 std::vector<LoadPoint> load_points(const Scenario& scenario) {
     std::vector<LoadPoint> points;
     if (scenario.generator == Generator::open) {
-        for (std::size_t i = 0; i < scenario.load.points(); ++i)
-            points.push_back({scenario.load.connections, static_cast<int>(i)});
+        for (int connections : scenario.load.connections)
+            for (std::size_t i = 0; i < scenario.load.points(); ++i) points.push_back({connections, static_cast<int>(i)});
         return points;
     }
     for (int connections : run_connections(scenario)) points.push_back({connections, -1});

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <fstream>
 #include <optional>
+#include <csignal>
 #include <set>
 #include <sstream>
 #include <toml++/toml.h>
@@ -48,6 +49,29 @@ ServerSpec read_peer(const TomlReader& reader) {
     return server;
 }
 
+// restart = "kill" or "term": a worker process of the server gets that
+// signal every restart_every (its master replaces it). Only models with
+// worker processes have one to signal.
+void read_restart(const TomlReader& reader, ServerSpec& server) {
+    if (!reader.has("restart")) {
+        if (reader.has("restart_every")) reader.fail("restart_every", "a restart key beside it (\"kill\" or \"term\")");
+        return;
+    }
+    const std::string restart = reader.string("restart", "");
+    if (restart == "kill")
+        server.restart_signal = SIGKILL;
+    else if (restart == "term")
+        server.restart_signal = SIGTERM;
+    else
+        reader.fail("restart", "\"kill\" or \"term\"");
+    const bool threads = std::find(server.flags.begin(), server.flags.end(), "threads") != server.flags.end() ||
+                         std::find(server.flags.begin(), server.flags.end(), "--as=threads") != server.flags.end();
+    if (server.model == "threadpool" || threads)
+        reader.fail("restart", "a model with worker processes (prefork-epoll, accept-mutex-fork): this one has none");
+    server.restart_every = reader.duration("restart_every", server.restart_every);
+    if (server.restart_every <= std::chrono::nanoseconds::zero()) reader.fail("restart_every", "a duration above 0");
+}
+
 // The model stays empty when it could not be read: its label is then no
 // server's name, and read_servers does not compare it.
 ServerSpec read_server(const TomlReader& reader) {
@@ -59,7 +83,7 @@ ServerSpec read_server(const TomlReader& reader) {
         reader.fail("kind", fmt::format("\"ours\" or \"peer\", got \"{}\"", kind));
         return {};
     }
-    reader.only({"label", "kind", "model", "flags"});
+    reader.only({"label", "kind", "model", "flags", "restart", "restart_every", "sysctl"});
     ServerSpec server;
     if (std::optional<std::string> model = reader.required_string("model")) {
         const auto& models = known_models();
@@ -71,6 +95,13 @@ ServerSpec read_server(const TomlReader& reader) {
     server.label = reader.string("label", server.model);
     server.flags = reader.strings("flags");
     check_server_flags(reader, server.flags);
+    read_restart(reader, server);
+    server.sysctl = reader.string_table("sysctl");
+    for (const auto& [name, value] : server.sysctl) {
+        (void)value;
+        if (name.empty() || name.find("..") != std::string::npos || name.find('/') != std::string::npos)
+            reader.fail("sysctl", fmt::format("kernel setting names such as \"net.ipv4.tcp_migrate_req\", got \"{}\"", name));
+    }
     return server;
 }
 
@@ -153,19 +184,26 @@ std::vector<double> positive_numbers(const TomlReader& reader, const toml::table
 // [load]: which generator; for the open loop its offered loads, arrivals,
 // costs and connections (the flags of load/'s prefork-load).
 void read_load(const TomlReader& reader, const toml::table& table, Scenario& scenario) {
-    reader.only({"generator", "rates", "utilization", "arrival", "cost", "connections", "threads", "connect_per_request",
-                 "seed", "duration", "warmup", "timeout"});
+    reader.only({"generator", "loop", "rates", "utilization", "arrival", "cost", "connections", "threads",
+                 "connect_per_request", "realtime", "seed", "requests", "duration", "warmup", "timeout"});
     const std::string generator = reader.string("generator", "wrk");
     if (generator != "wrk" && generator != "open") return reader.fail("generator", "\"wrk\" or \"open\"");
     if (generator == "wrk") {
-        for (const char* key : {"rates", "utilization", "arrival", "cost", "connections", "threads", "connect_per_request",
-                                "seed", "duration", "warmup", "timeout"})
+        for (const char* key : {"loop", "rates", "utilization", "arrival", "cost", "connections", "threads",
+                                "connect_per_request", "realtime", "seed", "requests", "duration", "warmup", "timeout"})
             if (reader.has(key)) reader.fail(key, "no such key with generator = \"wrk\" (wrk's are in [wrk])");
         return;
     }
     scenario.generator = Generator::open;
     OpenLoad& load = scenario.load;
-    if (reader.has("rates") == reader.has("utilization"))
+    const std::string loop = reader.string("loop", "open");
+    if (loop != "open" && loop != "closed") reader.fail("loop", "\"open\" or \"closed\"");
+    load.closed = loop == "closed";
+    if (load.closed) {
+        // Each connection sends when answered: the connections set the load.
+        for (const char* key : {"rates", "utilization", "arrival", "requests"})
+            if (reader.has(key)) reader.fail(key, "no such key with loop = \"closed\" (the connections set the load)");
+    } else if (reader.has("rates") == reader.has("utilization"))
         reader.fail("rates", "either rates (requests/s) or utilization (fractions of the capacity), not both, not neither");
     else if (reader.has("rates"))
         load.rates = positive_numbers(reader, table, "rates", 10'000'000);
@@ -190,16 +228,22 @@ void read_load(const TomlReader& reader, const toml::table& table, Scenario& sce
     }
     if (!load.utilization.empty() && !reader.failed("cost") && !(load.mean_work_us > 0))
         reader.fail("utilization", "a work= cost with a mean above 0 (the capacity is CPUs / mean work); or use rates");
-    load.connections = reader.positive_int("connections", load.connections, 1'000'000);
+    load.connections = reader.positive_ints("connections", load.connections);
     load.threads = reader.positive_int("threads", load.threads, 1024);
-    if (load.connections < load.threads && !reader.failed("connections") && !reader.failed("threads"))
-        reader.fail("connections", fmt::format("at least load.threads ({})", load.threads));
-    if (reader.has("connect_per_request")) {
-        const std::optional<bool> value = table["connect_per_request"].value<bool>();
-        if (!value) reader.fail("connect_per_request", "true or false");
-        load.connect_per_request = value.value_or(false);
-    }
+    if (!reader.failed("connections") && !reader.failed("threads"))
+        for (int connections : load.connections)
+            if (connections < load.threads)
+                reader.fail("connections", fmt::format("at least load.threads ({}) per run", load.threads));
+    load.connect_per_request = reader.boolean("connect_per_request", load.connect_per_request);
+    if (load.closed && load.connect_per_request)
+        reader.fail("connect_per_request", "false with loop = \"closed\" (the closed loop keeps its connections)");
+    load.realtime = reader.boolean("realtime", load.realtime);
     load.seed = static_cast<std::uint64_t>(reader.positive_int("seed", static_cast<int>(load.seed), 2'000'000'000));
+    // A count of requests gives every offered load the same statistical
+    // weight (a tail percentile needs a number of requests, not of seconds).
+    if (reader.has("requests") && reader.has("duration"))
+        reader.fail("requests", "either requests (per run) or duration, not both");
+    load.requests = static_cast<std::uint64_t>(reader.positive_int("requests", 0, 100'000'000));
     load.duration = reader.duration("duration", load.duration);
     load.warmup = reader.duration("warmup", load.warmup);
     load.timeout = reader.duration("timeout", load.timeout);
@@ -265,7 +309,7 @@ std::chrono::nanoseconds effective_run_timeout(const Scenario& scenario) {
 
 std::vector<int> run_connections(const Scenario& scenario) {
     if (scenario.mode == Mode::idle_connections) return {scenario.idle.connections};
-    if (scenario.generator == Generator::open) return {scenario.load.connections};
+    if (scenario.generator == Generator::open) return scenario.load.connections;
     return scenario.wrk.connections;
 }
 

@@ -22,6 +22,13 @@ struct ServerSpec {
     ServerKind kind = ServerKind::ours;
     std::string model;               // ours: prefork-epoll, threadpool, accept-mutex-fork; a peer: its name
     std::vector<std::string> flags;  // ours: extra server flags (never --listen, --stats, --delay, --work)
+    // Ours with worker processes: one worker is sent this signal (SIGKILL,
+    // SIGTERM) every restart_every while the load runs; 0: none.
+    int restart_signal = 0;
+    std::chrono::nanoseconds restart_every{std::chrono::seconds(10)};
+    // Kernel settings (name as in sysctl(8), value) set before the server
+    // starts and put back after it stops.
+    std::vector<std::pair<std::string, std::string>> sysctl;
 };
 
 std::string to_string(ServerKind kind); // "ours", "peer"
@@ -66,15 +73,19 @@ struct OpenLoad {
     std::string arrival = "poisson";
     std::vector<std::string> costs;    // "[work=|delay=]DIST" each (load/cost_distribution.hpp)
     double mean_work_us = 0;           // of the work= cost: what the capacity is computed from
-    int connections = 64;
+    std::vector<int> connections{64};  // each a run of its own
     int threads = 1;
     bool connect_per_request = false;
+    bool closed = false;               // loop = "closed": each connection sends when answered (no rate)
+    bool realtime = false;             // the generator's threads under SCHED_FIFO
     std::uint64_t seed = 1;
+    std::uint64_t requests = 0;        // > 0: each run lasts this many requests at its rate (duration unused)
     std::chrono::nanoseconds duration{std::chrono::seconds(30)};
     std::chrono::nanoseconds warmup{std::chrono::seconds(2)};
     std::chrono::nanoseconds timeout{std::chrono::seconds(8)};
 
-    std::size_t points() const { return rates.empty() ? utilization.size() : rates.size(); }
+    // Offered loads per connection count: the closed loop has one.
+    std::size_t points() const { return closed ? 1 : rates.empty() ? utilization.size() : rates.size(); }
 };
 
 struct Scenario {

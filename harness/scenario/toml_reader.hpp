@@ -100,6 +100,13 @@ public:
         return *value;
     }
 
+    bool boolean(std::string_view key, bool fallback) const {
+        if (!has(key)) return fallback;
+        auto value = table_[key].value_exact<bool>();
+        if (!value) fail(key, "true or false");
+        return value.value_or(fallback);
+    }
+
     std::vector<std::string> strings(std::string_view key) const {
         std::vector<std::string> out;
         if (!has(key)) return out;

@@ -2,6 +2,7 @@
 // costs and connections; what it refuses; the runs it plans.
 #include <gtest/gtest.h>
 
+#include <csignal>
 #include <string>
 
 #include "scenario/run_plan.hpp"
@@ -41,7 +42,7 @@ TEST(OpenLoadScenario, EveryKeyIsRead) {
     EXPECT_EQ(s.load.arrival, "uniform");
     EXPECT_EQ(s.load.costs, (std::vector<std::string>{"work=exp:2ms", "delay=fixed:1ms"}));
     EXPECT_DOUBLE_EQ(s.load.mean_work_us, 2000);
-    EXPECT_EQ(s.load.connections, 32);
+    EXPECT_EQ(s.load.connections, std::vector<int>{32});
     EXPECT_EQ(s.load.threads, 2);
     EXPECT_TRUE(s.load.connect_per_request);
     EXPECT_EQ(s.load.seed, 7u);
@@ -49,6 +50,47 @@ TEST(OpenLoadScenario, EveryKeyIsRead) {
     EXPECT_EQ(s.load.warmup, std::chrono::seconds(1));
     EXPECT_EQ(s.load.timeout, std::chrono::seconds(3));
     EXPECT_EQ(run_connections(s), std::vector<int>{32});
+    EXPECT_FALSE(s.load.closed);
+    EXPECT_FALSE(s.load.realtime);
+    EXPECT_EQ(s.load.requests, 0u);
+}
+
+TEST(OpenLoadScenario, RequestsRealtimeAndAConnectionSweep) {
+    const Scenario s = parse("[load]\ngenerator = \"open\"\nrates = [100, 200]\nconnections = [1, 4, 16]\n"
+                             "realtime = true\nrequests = 30000\n");
+    EXPECT_TRUE(s.load.realtime);
+    EXPECT_EQ(s.load.requests, 30000u);
+    EXPECT_EQ(s.load.connections, (std::vector<int>{1, 4, 16}));
+    const std::vector<PlannedRun> plan = plan_runs(s);
+    ASSERT_EQ(plan.size(), 3u * 2u * 2u * 2u) << "connections x rates x servers x repetitions";
+    for (int connections : {1, 4, 16})
+        for (int point = 0; point < 2; ++point)
+            EXPECT_EQ(std::count_if(plan.begin(), plan.end(), [&](const PlannedRun& r) {
+                          return r.connections == connections && r.load_point == point;
+                      }),
+                      4);
+}
+
+TEST(OpenLoadScenario, AClosedLoopHasOnePointPerConnectionCount) {
+    const Scenario s = parse("[load]\ngenerator = \"open\"\nloop = \"closed\"\ncost = \"work=fixed:1ms\"\n"
+                             "connections = [1, 2]\nduration = \"3s\"\n");
+    EXPECT_TRUE(s.load.closed);
+    EXPECT_EQ(s.load.points(), 1u);
+    EXPECT_EQ(plan_runs(s).size(), 2u * 2u * 2u);
+}
+
+TEST(OpenLoadScenario, RestartsAndKernelSettingsBelongToAServer) {
+    const Scenario s = parse_scenario(
+        "description = \"d\"\n[load]\ngenerator = \"open\"\nrates = [100]\n"
+        "[[server]]\nmodel = \"prefork-epoll\"\nrestart = \"kill\"\nrestart_every = \"5s\"\n"
+        "sysctl = { \"net.ipv4.tcp_migrate_req\" = \"1\" }\n"
+        "[[server]]\nlabel = \"t\"\nmodel = \"accept-mutex-fork\"\nrestart = \"term\"\n",
+        "open.toml");
+    EXPECT_EQ(s.servers[0].restart_signal, SIGKILL);
+    EXPECT_EQ(s.servers[0].restart_every, std::chrono::seconds(5));
+    EXPECT_EQ(s.servers[0].sysctl, (std::vector<std::pair<std::string, std::string>>{{"net.ipv4.tcp_migrate_req", "1"}}));
+    EXPECT_EQ(s.servers[1].restart_signal, SIGTERM);
+    EXPECT_EQ(s.servers[1].restart_every, std::chrono::seconds(10)) << "the default";
 }
 
 TEST(OpenLoadScenario, RatesAndASingleCostString) {
@@ -92,6 +134,17 @@ TEST(OpenLoadScenario, MistakesAreNamedByKey) {
         {open + "rates = [100]\ncost = \"work=exp:1ms\"\n[[server]]\nkind = \"peer\"\npeer = \"nginx\"\n",
          "load.cost: expected no costs in a scenario with peers"},
         {"mode = \"idle-connections\"\n" + open + "rates = [100]\n" + servers, "load: expected no [load] table"},
+        {open + "loop = \"half\"\nrates = [100]\n" + servers, "load.loop: expected \"open\" or \"closed\""},
+        {open + "loop = \"closed\"\nrates = [100]\n" + servers, "load.rates: expected no such key with loop = \"closed\""},
+        {open + "loop = \"closed\"\nconnect_per_request = true\n" + servers, "load.connect_per_request: expected false with loop"},
+        {open + "rates = [100]\nrealtime = 1\n" + servers, "load.realtime: expected true or false"},
+        {open + "rates = [100]\nrequests = 10\nduration = \"5s\"\n" + servers, "load.requests: expected either requests"},
+        {open + "rates = [100]\nconnections = [8, 0]\n" + servers, "load.connections: expected a positive integer"},
+        {open + "rates = [100]\n[[server]]\nmodel = \"threadpool\"\nrestart = \"kill\"\n",
+         "server[0].restart: expected a model with worker processes"},
+        {open + "rates = [100]\n[[server]]\nmodel = \"prefork-epoll\"\nrestart = \"hup\"\n", "server[0].restart: expected \"kill\" or \"term\""},
+        {open + "rates = [100]\n[[server]]\nmodel = \"prefork-epoll\"\nrestart_every = \"5s\"\n", "server[0].restart_every: expected a restart key"},
+        {open + "rates = [100]\n[[server]]\nmodel = \"prefork-epoll\"\nsysctl = { \"../x\" = \"1\" }\n", "server[0].sysctl: expected kernel setting names"},
     };
     for (const auto& [text, expected] : cases) {
         const std::string message = error_of(text);

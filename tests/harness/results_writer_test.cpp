@@ -155,7 +155,7 @@ TEST_F(ResultsWriterTest, RunsHeaderIsExact) {
         "wrk_cpu_percent", "server_rss_mib", "server_voluntary_switches", "server_involuntary_switches",
         "server_processes", "server_threads", "workers_conn_min", "workers_conn_max", "jain_connections",
         "unserved_connections", "listen_queue_max", "listen_queue_end", "listen_queue_median", "little_bound_rps", "efficiency",
-        "pinning", "wrk_cpus", "client_bound", "client_bound_reason", "server_killed", "mode", "generator", "cost", "offered_rps", "utilization", "send_lateness_p50_us", "send_lateness_p99_us", "idle_held", "idle_pss_before_kib", "idle_pss_held_kib",
+        "pinning", "wrk_cpus", "client_bound", "client_bound_reason", "server_killed", "mode", "generator", "cost", "offered_rps", "utilization", "send_lateness_p50_us", "send_lateness_p99_us", "loop", "restart_signal", "restarts", "sysctl", "idle_held", "idle_pss_before_kib", "idle_pss_held_kib",
         "idle_pss_after_kib", "idle_bytes_per_connection", "idle_server_processes", "idle_probes",
         "idle_probe_p50_ms", "idle_probe_p99_ms", "idle_probe_max_ms", "idle_dropped"};
     EXPECT_EQ(rows[0], expected);

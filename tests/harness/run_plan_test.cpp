@@ -8,8 +8,12 @@ namespace {
 
 Scenario three_servers(Order order, int repetitions, std::vector<int> connections = {512}) {
     Scenario s;
-    s.servers = {{"A", ServerKind::ours, "prefork-epoll", {}}, {"B", ServerKind::ours, "threadpool", {}},
-                 {"C", ServerKind::ours, "accept-mutex-fork", {}}};
+    for (const auto& [label, model] : {std::pair{"A", "prefork-epoll"}, {"B", "threadpool"}, {"C", "accept-mutex-fork"}}) {
+        ServerSpec server;
+        server.label = label;
+        server.model = model;
+        s.servers.push_back(server);
+    }
     s.order = order;
     s.repetitions = repetitions;
     s.wrk.connections = std::move(connections);
