@@ -42,6 +42,9 @@ int main(int argc, char** argv) {
     run->add_option("--reps", options.repetitions, "Repetitions per server (overrides the scenario)")
         ->check(CLI::Range(1, 1000));
     run->add_option("--duration", options.duration, "Measured wrk duration, e.g. 15s (overrides the scenario)");
+    run->add_option("--requests", options.requests,
+                    "Open loop: requests per run, the duration following from each offered rate (overrides the scenario)")
+        ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{100'000'000}));
     run->add_flag("--dry-run", options.dry_run, "Print the runs and their exact commands; run nothing");
     run->add_option("--build-dir", options.build_dir, "Build tree with the server binaries (default: this binary's)");
     run->add_option("--wrk-script", options.wrk_script, "The Lua report script (default: harness/wrk/report.lua)");

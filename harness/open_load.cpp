@@ -11,9 +11,9 @@
 
 namespace pb::harness {
 
-double server_capacity(const RunContext& context, const ServerSpec& spec) {
-    const OpenLoad& load = context.scenario->load;
-    if (!(load.mean_work_us > 0)) return 0;
+double server_capacity(const RunContext& context, const ServerSpec& spec, const PlannedRun& planned) {
+    const double mean_work_us = context.scenario->load.cost_sets.at(static_cast<std::size_t>(planned.cost_set)).mean_work_us;
+    if (!(mean_work_us > 0)) return 0;
     int workers = pb::online_cpus(); // our servers' default --workers
     for (std::size_t i = 0; i < spec.flags.size(); ++i) {
         if (spec.flags[i] == "--workers" && i + 1 < spec.flags.size()) workers = std::atoi(spec.flags[i + 1].c_str());
@@ -21,14 +21,14 @@ double server_capacity(const RunContext& context, const ServerSpec& spec) {
     }
     const int cpus = context.pinning.server_cpus.empty() ? static_cast<int>(pb::allowed_cpus().size())
                                                          : static_cast<int>(context.pinning.server_cpus.size());
-    return std::min(workers, cpus) * 1e6 / load.mean_work_us;
+    return std::min(workers, cpus) * 1e6 / mean_work_us;
 }
 
 double offered_rate(const RunContext& context, const ServerSpec& spec, const PlannedRun& planned) {
     const OpenLoad& load = context.scenario->load;
     if (load.closed) return 0;
     const auto point = static_cast<std::size_t>(planned.load_point);
-    return load.rates.empty() ? load.utilization.at(point) * server_capacity(context, spec) : load.rates.at(point);
+    return load.rates.empty() ? load.utilization.at(point) * server_capacity(context, spec, planned) : load.rates.at(point);
 }
 
 std::chrono::nanoseconds measured_duration(const RunContext& context, const ServerSpec& spec, const PlannedRun& planned) {
@@ -65,7 +65,8 @@ std::vector<std::string> load_command(const RunContext& context, const ServerSpe
                                         "--timeout", format_duration(load.timeout),
                                         "--progress", "0",
                                         "--json", json.string()});
-    for (const std::string& cost : load.costs) command.insert(command.end(), {"--cost", cost});
+    for (const std::string& cost : load.cost_sets.at(static_cast<std::size_t>(planned.cost_set)).costs)
+        command.insert(command.end(), {"--cost", cost});
     if (load.connect_per_request) command.push_back("--connect-per-request");
     if (load.realtime) command.push_back("--realtime");
     // Each thread on its own CPU of wrk's (the process is pinned to them all).

@@ -11,8 +11,8 @@
 
 namespace pb::harness {
 
-// min(server CPUs, its --workers) / mean work, in requests/s; 0 without a work cost.
-double server_capacity(const RunContext& context, const ServerSpec& spec);
+// min(server CPUs, its --workers) / the run's mean work, in requests/s; 0 without a work cost.
+double server_capacity(const RunContext& context, const ServerSpec& spec, const PlannedRun& planned);
 double offered_rate(const RunContext& context, const ServerSpec& spec, const PlannedRun& planned);
 // The measured time of a run: load.duration, or load.requests at the run's
 // offered rate (whole milliseconds, rounded up).

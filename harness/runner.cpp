@@ -256,7 +256,7 @@ std::vector<std::string> server_command(const RunContext& context, const ServerS
     std::vector<std::string> command = {model_binary(context.build_dir, server.model).string(), "--delay",
                                         format_duration(scenario.delay), "--work", format_duration(scenario.work)};
     // Costs travel in the query: our servers read it only when told to.
-    if (!scenario.load.costs.empty()) command.push_back("--cost-from-request");
+    if (scenario.load.has_costs()) command.push_back("--cost-from-request");
     command.insert(command.end(), server.flags.begin(), server.flags.end());
     return command;
 }
@@ -293,10 +293,11 @@ RunResult execute_run(const RunContext& context, const PlannedRun& planned) {
     if (scenario.generator == Generator::open) {
         result.threads = scenario.load.threads;
         result.open.offered_rate = offered_rate(context, spec, planned);
-        const double capacity = server_capacity(context, spec);
+        const double capacity = server_capacity(context, spec, planned);
         if (capacity > 0 && !scenario.load.closed) result.open.utilization = result.open.offered_rate / capacity;
         result.open.loop = scenario.load.closed ? "closed" : "open";
-        for (const std::string& cost : scenario.load.costs) result.open.cost += (result.open.cost.empty() ? "" : ";") + cost;
+        for (const std::string& cost : scenario.load.cost_sets.at(static_cast<std::size_t>(planned.cost_set)).costs)
+            result.open.cost += (result.open.cost.empty() ? "" : ";") + cost;
     }
     result.wrk_cpus = context.wrk_cpus;
 

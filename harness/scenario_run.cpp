@@ -65,6 +65,13 @@ void apply_overrides(const ScenarioOptions& options, Scenario& scenario) {
             throw std::runtime_error("--duration: expected a duration of at least 1s, got '" + options.duration + "'");
         scenario.wrk.duration = *duration;
         scenario.load.duration = *duration; // the open loop's measured time
+        scenario.load.requests = 0;         // which then no longer follows from a request count
+    }
+    if (options.requests > 0) {
+        if (scenario.generator != Generator::open || scenario.load.closed)
+            throw std::runtime_error("--requests: only an open-loop scenario ([load] generator = \"open\") has a request count");
+        if (!options.duration.empty()) throw std::runtime_error("--requests: either --requests or --duration, not both");
+        scenario.load.requests = options.requests;
     }
 }
 

@@ -3,6 +3,7 @@
 // while rewriting the results files after every run, then meta.json and the
 // summary. `prefork-bench run` is this with its flags.
 #include <atomic>
+#include <cstdint>
 #include <filesystem>
 #include <string>
 
@@ -13,6 +14,7 @@ struct ScenarioOptions {
     std::filesystem::path out = "results";
     int repetitions = 0;             // 0: the scenario's
     std::string duration;            // empty: the scenario's
+    std::uint64_t requests = 0;      // open loop: requests per run; 0: the scenario's
     bool dry_run = false;
     std::filesystem::path build_dir; // empty: the build tree this binary is in
     std::filesystem::path wrk_script;

@@ -8,16 +8,19 @@ namespace {
 struct LoadPoint {
     int connections;
     int load_point;
+    int cost_set;
 };
 
 std::vector<LoadPoint> load_points(const Scenario& scenario) {
     std::vector<LoadPoint> points;
     if (scenario.generator == Generator::open) {
-        for (int connections : scenario.load.connections)
-            for (std::size_t i = 0; i < scenario.load.points(); ++i) points.push_back({connections, static_cast<int>(i)});
+        for (std::size_t set = 0; set < scenario.load.cost_sets.size(); ++set)
+            for (int connections : scenario.load.connections)
+                for (std::size_t i = 0; i < scenario.load.points(); ++i)
+                    points.push_back({connections, static_cast<int>(i), static_cast<int>(set)});
         return points;
     }
-    for (int connections : run_connections(scenario)) points.push_back({connections, -1});
+    for (int connections : run_connections(scenario)) points.push_back({connections, -1, 0});
     return points;
 }
 
@@ -28,7 +31,8 @@ std::vector<PlannedRun> plan_runs(const Scenario& scenario) {
     const std::size_t servers = scenario.servers.size();
     const std::vector<LoadPoint> points = load_points(scenario);
     auto add = [&](std::size_t server, const LoadPoint& point, int repetition) {
-        runs.push_back({static_cast<int>(runs.size()) + 1, server, point.connections, repetition, point.load_point});
+        runs.push_back(
+            {static_cast<int>(runs.size()) + 1, server, point.connections, repetition, point.load_point, point.cost_set});
     };
     if (scenario.order == Order::grouped) {
         for (std::size_t s = 0; s < servers; ++s)

@@ -13,6 +13,7 @@ struct PlannedRun {
     int connections = 0;
     int repetition = 0;            // 1-based
     int load_point = -1;           // generator open: index into load.rates or load.utilization
+    int cost_set = 0;              // generator open: index into load.cost_sets
 };
 
 // interleave: each repetition runs every server once, and the servers take

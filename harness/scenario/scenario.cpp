@@ -181,15 +181,59 @@ std::vector<double> positive_numbers(const TomlReader& reader, const toml::table
     return out;
 }
 
+// One set of costs ("[work=|delay=]DIST" strings, at most one per target)
+// at `key`: a string or an array of them.
+CostSet read_cost_set(const TomlReader& reader, const toml::node& node, std::string_view key) {
+    CostSet set;
+    if (node.is_string()) {
+        set.costs.push_back(*node.value<std::string>());
+    } else if (const toml::array* array = node.as_array();
+               array != nullptr && std::all_of(array->begin(), array->end(), [](const toml::node& n) { return n.is_string(); })) {
+        for (const toml::node& item : *array) set.costs.push_back(*item.value<std::string>());
+    } else {
+        reader.fail(key, "a cost string or an array of them");
+        return set;
+    }
+    std::set<pb::load::CostTarget> targets;
+    for (const std::string& cost : set.costs) {
+        try {
+            const pb::load::CostDistribution parsed = pb::load::parse_cost(cost);
+            if (!targets.insert(parsed.target).second) reader.fail(key, "at most one cost per target (work=, delay=)");
+            if (parsed.target == pb::load::CostTarget::work) set.mean_work_us = parsed.expected_us();
+        } catch (const std::invalid_argument& error) {
+            // The generator's own words, without its flag's name.
+            std::string what = error.what();
+            if (what.rfind("--cost: expected ", 0) == 0) what = what.substr(17);
+            reader.fail(key, what);
+        }
+    }
+    return set;
+}
+
+// cost: the costs of every run; costs: a sweep, each entry (a cost or an
+// array of them) a run of its own.
+void read_costs(const TomlReader& reader, const toml::table& table, OpenLoad& load) {
+    if (reader.has("cost") && reader.has("costs")) return reader.fail("costs", "either cost or costs (a sweep), not both");
+    if (reader.has("cost")) {
+        load.cost_sets = {read_cost_set(reader, *table.get("cost"), "cost")};
+        return;
+    }
+    if (!reader.has("costs")) return;
+    const toml::array* sweep = table["costs"].as_array();
+    if (sweep == nullptr || sweep->empty()) return reader.fail("costs", "a non-empty array of costs");
+    load.cost_sets.clear();
+    for (const toml::node& item : *sweep) load.cost_sets.push_back(read_cost_set(reader, item, "costs"));
+}
+
 // [load]: which generator; for the open loop its offered loads, arrivals,
 // costs and connections (the flags of load/'s prefork-load).
 void read_load(const TomlReader& reader, const toml::table& table, Scenario& scenario) {
-    reader.only({"generator", "loop", "rates", "utilization", "arrival", "cost", "connections", "threads",
+    reader.only({"generator", "loop", "rates", "utilization", "arrival", "cost", "costs", "connections", "threads",
                  "connect_per_request", "realtime", "seed", "requests", "duration", "warmup", "timeout"});
     const std::string generator = reader.string("generator", "wrk");
     if (generator != "wrk" && generator != "open") return reader.fail("generator", "\"wrk\" or \"open\"");
     if (generator == "wrk") {
-        for (const char* key : {"loop", "rates", "utilization", "arrival", "cost", "connections", "threads",
+        for (const char* key : {"loop", "rates", "utilization", "arrival", "cost", "costs", "connections", "threads",
                                 "connect_per_request", "realtime", "seed", "requests", "duration", "warmup", "timeout"})
             if (reader.has(key)) reader.fail(key, "no such key with generator = \"wrk\" (wrk's are in [wrk])");
         return;
@@ -211,23 +255,12 @@ void read_load(const TomlReader& reader, const toml::table& table, Scenario& sce
         load.utilization = positive_numbers(reader, table, "utilization", 2);
     load.arrival = reader.string("arrival", load.arrival);
     if (!pb::load::parse_arrival(load.arrival)) reader.fail("arrival", "\"poisson\" or \"uniform\"");
-    load.costs = reader.has("cost") && table["cost"].is_string() ? std::vector<std::string>{reader.string("cost", "")}
-                                                                  : reader.strings("cost");
-    std::set<pb::load::CostTarget> targets;
-    for (const std::string& cost : load.costs) {
-        try {
-            const pb::load::CostDistribution parsed = pb::load::parse_cost(cost);
-            if (!targets.insert(parsed.target).second) reader.fail("cost", "at most one cost per target (work=, delay=)");
-            if (parsed.target == pb::load::CostTarget::work) load.mean_work_us = parsed.expected_us();
-        } catch (const std::invalid_argument& error) {
-            // The generator's own words, without its flag's name.
-            std::string what = error.what();
-            if (what.rfind("--cost: expected ", 0) == 0) what = what.substr(17);
-            reader.fail("cost", what);
-        }
-    }
-    if (!load.utilization.empty() && !reader.failed("cost") && !(load.mean_work_us > 0))
-        reader.fail("utilization", "a work= cost with a mean above 0 (the capacity is CPUs / mean work); or use rates");
+    read_costs(reader, table, load);
+    if (!load.utilization.empty() && !reader.failed("cost") && !reader.failed("costs"))
+        for (const CostSet& set : load.cost_sets)
+            if (!(set.mean_work_us > 0))
+                reader.fail("utilization", "a work= cost with a mean above 0 in every cost (the capacity is CPUs / "
+                                           "mean work); or use rates");
     load.connections = reader.positive_ints("connections", load.connections);
     load.threads = reader.positive_int("threads", load.threads, 1024);
     if (!reader.failed("connections") && !reader.failed("threads"))
@@ -283,6 +316,10 @@ std::string to_string(ServerKind kind) { return kind == ServerKind::peer ? "peer
 std::string to_string(Mode mode) { return mode == Mode::idle_connections ? "idle-connections" : "wrk"; }
 
 std::string to_string(Generator generator) { return generator == Generator::open ? "open" : "wrk"; }
+
+bool OpenLoad::has_costs() const {
+    return std::any_of(cost_sets.begin(), cost_sets.end(), [](const CostSet& set) { return !set.costs.empty(); });
+}
 
 bool Scenario::has_peers() const {
     return std::any_of(servers.begin(), servers.end(), [](const ServerSpec& s) { return s.kind == ServerKind::peer; });
@@ -360,7 +397,7 @@ Scenario parse_scenario(std::string_view text, const std::filesystem::path& file
         reader.fail("wrk", "no [wrk] table with load.generator = \"open\" (its keys are in [load])");
     read_servers(reader, root, scenario);
     // Costs travel in the query, which only our servers read (--cost-from-request).
-    if (scenario.has_peers() && !scenario.load.costs.empty())
+    if (scenario.has_peers() && scenario.load.has_costs())
         reader.fail("load.cost", "no costs in a scenario with peers (only our servers take costs from the request)");
     // Peers run their own handler, which can wait but not burn CPU.
     if (scenario.has_peers() && scenario.work > std::chrono::nanoseconds::zero())

@@ -65,14 +65,19 @@ enum class Generator { wrk, open };
 
 std::string to_string(Generator generator); // "wrk", "open"
 
+// The costs every request of a run asks for.
+struct CostSet {
+    std::vector<std::string> costs;    // "[work=|delay=]DIST" each (load/cost_distribution.hpp); empty: none
+    double mean_work_us = 0;           // of the work= cost: what the capacity is computed from
+};
+
 // [load] with generator = "open": each offered load is a run (load/ is the
 // generator; its flags are these).
 struct OpenLoad {
     std::vector<double> rates;         // offered requests/s, or
     std::vector<double> utilization;   // fractions of the capacity: server CPUs (at most its workers) / mean work
     std::string arrival = "poisson";
-    std::vector<std::string> costs;    // "[work=|delay=]DIST" each (load/cost_distribution.hpp)
-    double mean_work_us = 0;           // of the work= cost: what the capacity is computed from
+    std::vector<CostSet> cost_sets{CostSet{}}; // cost: one; costs: a sweep, each set a run of its own
     std::vector<int> connections{64};  // each a run of its own
     int threads = 1;
     bool connect_per_request = false;
@@ -84,7 +89,8 @@ struct OpenLoad {
     std::chrono::nanoseconds warmup{std::chrono::seconds(2)};
     std::chrono::nanoseconds timeout{std::chrono::seconds(8)};
 
-    // Offered loads per connection count: the closed loop has one.
+    bool has_costs() const;
+    // Offered loads per connection count and cost set: the closed loop has one.
     std::size_t points() const { return closed ? 1 : rates.empty() ? utilization.size() : rates.size(); }
 };
 

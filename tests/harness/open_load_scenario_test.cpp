@@ -40,8 +40,9 @@ TEST(OpenLoadScenario, EveryKeyIsRead) {
     EXPECT_EQ(s.load.utilization, (std::vector<double>{0.1, 0.5, 0.9}));
     EXPECT_TRUE(s.load.rates.empty());
     EXPECT_EQ(s.load.arrival, "uniform");
-    EXPECT_EQ(s.load.costs, (std::vector<std::string>{"work=exp:2ms", "delay=fixed:1ms"}));
-    EXPECT_DOUBLE_EQ(s.load.mean_work_us, 2000);
+    ASSERT_EQ(s.load.cost_sets.size(), 1u);
+    EXPECT_EQ(s.load.cost_sets[0].costs, (std::vector<std::string>{"work=exp:2ms", "delay=fixed:1ms"}));
+    EXPECT_DOUBLE_EQ(s.load.cost_sets[0].mean_work_us, 2000);
     EXPECT_EQ(s.load.connections, std::vector<int>{32});
     EXPECT_EQ(s.load.threads, 2);
     EXPECT_TRUE(s.load.connect_per_request);
@@ -96,8 +97,20 @@ TEST(OpenLoadScenario, RestartsAndKernelSettingsBelongToAServer) {
 TEST(OpenLoadScenario, RatesAndASingleCostString) {
     const Scenario s = parse("[load]\ngenerator = \"open\"\nrates = [100, 2500.5]\ncost = \"delay=exp:5ms\"\n");
     EXPECT_EQ(s.load.rates, (std::vector<double>{100, 2500.5}));
-    EXPECT_EQ(s.load.costs, std::vector<std::string>{"delay=exp:5ms"});
-    EXPECT_EQ(s.load.mean_work_us, 0) << "a delay is no work: it defines no capacity";
+    EXPECT_EQ(s.load.cost_sets.at(0).costs, std::vector<std::string>{"delay=exp:5ms"});
+    EXPECT_EQ(s.load.cost_sets.at(0).mean_work_us, 0) << "a delay is no work: it defines no capacity";
+}
+
+TEST(OpenLoadScenario, ACostSweepIsARunPerCost) {
+    const Scenario s = parse("[load]\ngenerator = \"open\"\nutilization = [0.5]\n"
+                             "costs = [\"work=fixed:1ms\", [\"work=exp:2ms\", \"delay=fixed:1ms\"]]\n");
+    ASSERT_EQ(s.load.cost_sets.size(), 2u);
+    EXPECT_EQ(s.load.cost_sets[0].costs, std::vector<std::string>{"work=fixed:1ms"});
+    EXPECT_DOUBLE_EQ(s.load.cost_sets[1].mean_work_us, 2000);
+    const std::vector<PlannedRun> plan = plan_runs(s);
+    ASSERT_EQ(plan.size(), 2u * 2u * 2u) << "cost sets x servers x repetitions";
+    for (int set = 0; set < 2; ++set)
+        EXPECT_EQ(std::count_if(plan.begin(), plan.end(), [&](const PlannedRun& r) { return r.cost_set == set; }), 4);
 }
 
 TEST(OpenLoadScenario, EachOfferedLoadIsARunOfEveryServerInEveryRepetition) {
@@ -135,6 +148,10 @@ TEST(OpenLoadScenario, MistakesAreNamedByKey) {
          "load.cost: expected no costs in a scenario with peers"},
         {"mode = \"idle-connections\"\n" + open + "rates = [100]\n" + servers, "load: expected no [load] table"},
         {open + "loop = \"half\"\nrates = [100]\n" + servers, "load.loop: expected \"open\" or \"closed\""},
+        {open + "rates = [100]\ncost = \"work=exp:1ms\"\ncosts = [\"work=exp:1ms\"]\n" + servers, "load.costs: expected either cost or costs"},
+        {open + "rates = [100]\ncosts = []\n" + servers, "load.costs: expected a non-empty array of costs"},
+        {open + "utilization = [0.5]\ncosts = [\"work=exp:1ms\", \"delay=exp:1ms\"]\n" + servers, "load.utilization: expected a work= cost with a mean above 0 in every cost"},
+        {open + "rates = [100]\ncosts = [\"work=exp:1ms\", 3]\n" + servers, "load.costs: expected a cost string or an array of them"},
         {open + "loop = \"closed\"\nrates = [100]\n" + servers, "load.rates: expected no such key with loop = \"closed\""},
         {open + "loop = \"closed\"\nconnect_per_request = true\n" + servers, "load.connect_per_request: expected false with loop"},
         {open + "rates = [100]\nrealtime = 1\n" + servers, "load.realtime: expected true or false"},
