@@ -46,6 +46,16 @@ std::vector<int> cpus_of(const std::string& text) {
     return cpus;
 }
 
+// --write-schedule and --schedule-only: a file name, and an open loop.
+void check_schedule_file(const LoadOptions& options, bool file_given) {
+    if (file_given && options.write_schedule.empty())
+        throw std::invalid_argument("--write-schedule: expected a file name, got \"\"");
+    if (options.schedule_only && options.write_schedule.empty())
+        throw std::invalid_argument("--schedule-only: requires --write-schedule FILE");
+    if (options.closed && !options.write_schedule.empty())
+        throw std::invalid_argument("--write-schedule: a closed loop has no schedule; drop --write-schedule or --closed");
+}
+
 } // namespace
 
 std::vector<std::string> documented_headers() {
@@ -66,7 +76,9 @@ ParsedOptions parse_load_options(int argc, char** argv) {
     app.add_option("--rate", options.rate, "Requests per second offered (required unless --closed)");
     app.add_option("--duration", duration, "Measured time, after the warm-up")->capture_default_str();
     app.add_option("--warmup", warmup, "Time sent but not measured, before the measured time")->capture_default_str();
-    app.add_option("--connections", options.connections, "Connections (or, with --connect-per-request, requests in flight)")
+    app.add_option("--connections", options.connections,
+                   "Keep-alive connections, each request on an idle one drawn uniformly at random (from --seed, per "
+                   "thread); with --connect-per-request, requests in flight")
         ->check(CLI::Range(1, 1'000'000))
         ->capture_default_str();
     app.add_option("--threads", options.threads, "Threads, each with its share of the connections and requests")
@@ -76,11 +88,17 @@ ParsedOptions parse_load_options(int argc, char** argv) {
     app.add_option("--cost", costs,
                    "[work=|delay=]DIST, DIST one of fixed:D, exp:D, bimodal:P:D1:D2, lognormal:D:SIGMA; sent as "
                    "/?work=US&delay=US (the servers' --cost-from-request); repeatable, once per target");
-    app.add_option("--seed", options.seed, "Seed of the arrival times and the costs")->capture_default_str();
+    app.add_option("--seed", options.seed, "Seed of the arrival times, the costs and the idle-connection draws")
+        ->capture_default_str();
     app.add_flag("--connect-per-request", options.connect_per_request, "A new connection per request, with Connection: close");
     app.add_flag("--closed", options.closed, "Closed loop: each connection sends its next request when answered (as wrk)");
     app.add_option("--timeout", timeout, "A request unanswered this long is an error")->capture_default_str();
     app.add_option("--json", options.json, "Write the results as JSON to this file");
+    app.add_option("--write-schedule", options.write_schedule,
+                   "Write the planned schedule (every request's intended send time and costs, warm-up included) to "
+                   "this file before the run: \"PBSCHED1\", a 40-byte header, 16-byte records (load/schedule_file.hpp)");
+    app.add_flag("--schedule-only", options.schedule_only,
+                 "Plan, write --write-schedule's file and exit 0 without connecting (the URL is parsed, not resolved)");
     app.add_option("-H,--header", options.headers, "A request header (repeatable); default: the documented wrk headers");
     app.add_option("--cpus", cpus, "CPUs for the threads, round robin, e.g. 1 or 0-1,3 (default: not pinned)");
     app.add_flag("--realtime", options.realtime, "Run the threads under SCHED_FIFO (root or CAP_SYS_NICE)");
@@ -102,6 +120,7 @@ ParsedOptions parse_load_options(int argc, char** argv) {
         if (options.closed && options.rate > 0) throw std::invalid_argument("--rate: a closed loop sets its own rate; drop --rate or --closed");
         if (options.closed && options.connect_per_request)
             throw std::invalid_argument("--closed: not with --connect-per-request (measure that with wrk)");
+        check_schedule_file(options, app.count("--write-schedule") > 0);
         if (options.connections < options.threads)
             throw std::invalid_argument(fmt::format("--connections: at least one per thread ({})", options.threads));
     } catch (const CLI::ParseError& error) {

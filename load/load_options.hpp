@@ -27,6 +27,8 @@ struct LoadOptions {
     bool closed = false;                              // closed loop: each connection sends when answered
     std::chrono::nanoseconds timeout{std::chrono::seconds(8)};
     std::filesystem::path json;                       // empty: none
+    std::filesystem::path write_schedule;             // the planned schedule's file (schedule_file.hpp); empty: none
+    bool schedule_only = false;                       // write it and exit: no connection
     std::vector<std::string> headers;                 // empty: the documented wrk headers
     std::vector<int> cpus;                            // the threads' CPUs, round robin; empty: not pinned
     bool realtime = false;                            // SCHED_FIFO

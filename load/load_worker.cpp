@@ -49,7 +49,8 @@ struct LoadWorker::Connection {
 };
 
 LoadWorker::LoadWorker(const RunConfig& config, std::size_t first, std::size_t stride, int connections)
-    : config_(config), first_(first), stride_(stride) {
+    : config_(config), first_(first), stride_(stride),
+      idle_(thread_engine_seed(config.seed, Stream::connections, first)) {
     const std::size_t size = config_.schedule.size();
     count_ = config_.mode == LoadMode::open && first_ < size ? (size - first_ + stride_ - 1) / stride_ : 0;
     for (int i = 0; i < connections; ++i) connections_.push_back(std::make_unique<Connection>());
@@ -71,7 +72,7 @@ std::int64_t LoadWorker::intended_ns(std::size_t k) const { return config_.sched
 
 void LoadWorker::connect_all() {
     if (config_.connect_per_request) {
-        for (auto& connection : connections_) idle_.push_back(connection.get());
+        for (auto& connection : connections_) idle_.push(connection.get());
         return;
     }
     const std::int64_t now = now_ns();
@@ -92,13 +93,15 @@ void LoadWorker::connect_all() {
             ::getsockopt(connection->fd.get(), SOL_SOCKET, SO_ERROR, &error, &length);
             if (error != 0) throw_system_error("connect", where, error);
             connection->state = Connection::State::idle;
-            idle_.push_back(connection);
             ++connected;
         }
         if (now_ns() > deadline)
             throw std::runtime_error("connect: " + std::to_string(connections_.size() - connected) + " of " +
                                      std::to_string(connections_.size()) + " connections not made within 5 s");
     }
+    // In the order of connections_, not of the connects' completion: the
+    // seed's draws then pick the same connections run after run.
+    for (auto& connection : connections_) idle_.push(connection.get());
 }
 
 void LoadWorker::run(std::int64_t start_ns) {
@@ -111,11 +114,7 @@ void LoadWorker::run(std::int64_t start_ns) {
     }
     if (config_.mode == LoadMode::closed) {
         const std::int64_t now = now_ns();
-        while (!idle_.empty()) {
-            Connection* connection = idle_.back();
-            idle_.pop_back();
-            assign(*connection, 0, now, false);
-        }
+        while (!idle_.empty()) assign(*idle_.take(), 0, now, false);
     }
     std::array<epoll_event, 256> events{};
     for (;;) {
@@ -168,9 +167,7 @@ void LoadWorker::dispatch_due(std::int64_t now) {
     while (next_ < count_ && start_ns_ + intended_ns(next_) <= now) {
         const std::size_t k = next_++;
         if (!idle_.empty()) {
-            Connection* connection = idle_.back();
-            idle_.pop_back();
-            assign(*connection, k, now, false);
+            assign(*idle_.take(), k, now, false);
             continue;
         }
         fifo_[(fifo_head_ + fifo_size_) % fifo_.size()] = k;
@@ -183,8 +180,7 @@ void LoadWorker::dispatch_due(std::int64_t now) {
 // failure leaves a slot idle with requests still queued).
 void LoadWorker::drain_fifo() {
     while (fifo_size_ > 0 && !idle_.empty()) {
-        Connection* connection = idle_.back();
-        idle_.pop_back();
+        Connection* connection = idle_.take();
         const std::size_t k = fifo_[fifo_head_];
         fifo_head_ = (fifo_head_ + 1) % fifo_.size();
         --fifo_size_;
@@ -266,7 +262,7 @@ int LoadWorker::start_connect(Connection& connection, std::int64_t now) {
         }
         if (config_.connect_per_request) {
             connection.state = Connection::State::idle; // a slot: the next request makes a new attempt
-            idle_.push_back(&connection);
+            idle_.push(&connection);
         }
         return error;
     }
@@ -316,7 +312,7 @@ void LoadWorker::on_event(Connection& connection, std::uint32_t events, std::int
         // The server closed a keep-alive connection between requests (or
         // sent what nobody asked for): open it again.
         ++counters_.reconnects;
-        idle_.erase(std::remove(idle_.begin(), idle_.end(), &connection), idle_.end());
+        idle_.remove(&connection);
         close(connection);
         start_connect(connection, now);
     }
@@ -405,7 +401,7 @@ void LoadWorker::fail(Connection& connection, std::uint64_t ErrorCounts::*kind, 
         // The slot goes back; drain_fifo() gives it the next request from the
         // loop, not from here (no recursion through a backlog).
         connection.state = Connection::State::idle;
-        idle_.push_back(&connection);
+        idle_.push(&connection);
         return;
     }
     // Keep-alive: the connection comes back, at once unless it could not connect.
@@ -425,7 +421,7 @@ void LoadWorker::become_idle(Connection& connection, std::int64_t now) {
         --fifo_size_;
         return assign(connection, k, now, true);
     }
-    idle_.push_back(&connection);
+    idle_.push(&connection);
 }
 
 void LoadWorker::close(Connection& connection) {

@@ -4,6 +4,17 @@
 // (a timerfd wakes the loop shortly before, a spin covers the rest); with no
 // connection idle it waits in a FIFO and its latency still counts from the
 // intended time. Nothing is allocated once the loop runs.
+//
+// Which idle connection: one drawn uniformly at random among the idle ones
+// (IdleSet), as the experiment's model assumes, not the one answered last:
+// a stack would send nearly every request of a light load on one
+// connection, so to one worker of a prefork or SO_REUSEPORT server. The
+// draws come from the thread's own engine, seeded by
+// thread_engine_seed(--seed, Stream::connections, thread), and the idle set
+// starts in the order of the connections, not of their connects' completion:
+// the same seed draws the same connections whenever the server answers in
+// the same order. A request that finds none idle waits in the FIFO, and the
+// next connection to come free takes the oldest one.
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -11,6 +22,7 @@
 #include <vector>
 
 #include "common/fd.hpp"
+#include "load/idle_set.hpp"
 #include "load/load_counters.hpp"
 #include "load/response_reader.hpp"
 #include "load/run_config.hpp"
@@ -20,7 +32,8 @@ namespace pb::load {
 class LoadWorker {
 public:
     // Requests first, first + stride, ... of config.schedule are this
-    // thread's (open loop); `connections` connections.
+    // thread's (open loop); `connections` connections. `first` is the
+    // thread's index: it seeds the thread's idle-connection draws.
     LoadWorker(const RunConfig& config, std::size_t first, std::size_t stride, int connections);
     ~LoadWorker();
     LoadWorker(const LoadWorker&) = delete;
@@ -65,7 +78,7 @@ private:
     std::uint64_t closed_sent_ = 0;        // closed loop: requests sent, for the cost cycle
     std::int64_t start_ns_ = 0;
     std::vector<std::unique_ptr<Connection>> connections_;
-    std::vector<Connection*> idle_;        // a stack
+    IdleSet<Connection> idle_;             // taken at random
     std::vector<std::size_t> fifo_;        // requests waiting for a connection (a ring)
     std::size_t fifo_head_ = 0, fifo_size_ = 0;
     std::size_t in_flight_ = 0;

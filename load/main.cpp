@@ -1,5 +1,6 @@
 // prefork-load: an open-loop HTTP load generator (load/README in the main
-// README's "The load generator" section). Plans the schedule, runs one
+// README's "The load generator" section). Plans the schedule (and writes it
+// with --write-schedule, then stops there with --schedule-only), runs one
 // LoadWorker per thread, merges what they measured and reports it.
 #include <cerrno>
 #include <cstdio>
@@ -19,6 +20,7 @@
 #include "load/load_options.hpp"
 #include "load/load_report.hpp"
 #include "load/load_worker.hpp"
+#include "load/schedule_file.hpp"
 
 namespace {
 
@@ -44,7 +46,9 @@ void raise_open_files(int connections) {
 
 RunConfig make_config(const LoadOptions& options) {
     RunConfig config;
-    config.url = resolve_url(options.url);
+    // --schedule-only looks nothing up: the same command line reproduces a
+    // past run's schedule where its host is unknown.
+    config.url = options.schedule_only ? parse_url(options.url) : resolve_url(options.url);
     for (std::string header : options.headers) {
         // --connect-per-request says so in its one Connection header.
         if (options.connect_per_request && header.rfind("Connection:", 0) == 0) continue;
@@ -63,6 +67,7 @@ RunConfig make_config(const LoadOptions& options) {
     config.warmup_ns = options.warmup.count();
     config.end_ns = (options.warmup + options.duration).count();
     config.timeout_ns = options.timeout.count();
+    config.seed = options.seed;
     ScheduleSpec spec;
     spec.arrival = options.arrival;
     spec.costs = options.costs;
@@ -90,9 +95,20 @@ double cpu_seconds() {
     return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
+// --write-schedule, before connecting: a path that cannot be written costs
+// no run. True when --schedule-only ends the program here.
+bool write_schedule(const LoadOptions& options, const RunConfig& config) {
+    if (options.write_schedule.empty()) return false;
+    write_schedule_file(options.write_schedule, config.schedule, config.warmup_ns, config.end_ns);
+    if (!options.schedule_only) return false;
+    std::printf("prefork-load: wrote %zu planned requests to %s\n", config.schedule.size(), options.write_schedule.c_str());
+    return true;
+}
+
 int run(const LoadOptions& options) {
-    raise_open_files(options.connections);
     const RunConfig config = make_config(options);
+    if (write_schedule(options, config)) return 0;
+    raise_open_files(options.connections);
     if (options.realtime) set_realtime(); // the threads inherit it
 
     const auto threads = static_cast<std::size_t>(options.threads);

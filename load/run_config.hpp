@@ -24,6 +24,7 @@ struct RunConfig {
     std::int64_t warmup_ns = 0;      // requests intended (open) or sent (closed) earlier are not measured
     std::int64_t end_ns = 0;         // warm-up + duration: nothing is sent later
     std::int64_t timeout_ns = 0;
+    std::uint64_t seed = 1;          // --seed: also seeds each thread's idle-connection draws
 };
 
 // The monotonic clock in nanoseconds: the one time base of the generator.

@@ -99,6 +99,10 @@ std::uint64_t engine_seed(std::uint64_t seed, Stream stream) {
     return splitmix64(splitmix64(seed) + static_cast<std::uint64_t>(stream));
 }
 
+std::uint64_t thread_engine_seed(std::uint64_t seed, Stream stream, std::size_t thread) {
+    return splitmix64(engine_seed(seed, stream) + static_cast<std::uint64_t>(thread));
+}
+
 const CostDistribution* find_cost(const std::vector<CostDistribution>& costs, CostTarget target) {
     for (const CostDistribution& cost : costs)
         if (cost.target == target) return &cost;

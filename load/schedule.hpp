@@ -8,7 +8,9 @@
 // arrivals, the work costs and the delay costs (see engine_seed). Changing
 // --cost therefore leaves the arrival times alone, and changing the work cost
 // leaves the delay costs alone. Request i gets the i-th draw of each engine,
-// so a longer schedule begins with the shorter one.
+// so a longer schedule begins with the shorter one. A fourth stream, the
+// idle connection each request takes, is the load threads' (load_worker.hpp):
+// it is drawn as the run goes, not planned.
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -43,11 +45,17 @@ struct PlannedRequest {
 
 inline constexpr std::size_t max_planned_requests = 100'000'000;
 
-enum class Stream : std::uint64_t { arrivals = 0, work = 1, delay = 2 };
+// connections: each load thread's draw of the idle connection a request
+// takes (load_worker.hpp), seeded per thread by thread_engine_seed.
+enum class Stream : std::uint64_t { arrivals = 0, work = 1, delay = 2, connections = 3 };
 
 // The seed of one stream's engine: splitmix64(splitmix64(seed) + stream),
 // so that neighbouring seeds share no stream.
 std::uint64_t engine_seed(std::uint64_t seed, Stream stream);
+// The seed of thread `thread`'s engine of a per-thread stream:
+// splitmix64(engine_seed(seed, stream) + thread), so that no two threads of a
+// run, and no thread and another stream, share an engine.
+std::uint64_t thread_engine_seed(std::uint64_t seed, Stream stream, std::size_t thread);
 
 // The cost of `target` in `costs`, or nullptr.
 const CostDistribution* find_cost(const std::vector<CostDistribution>& costs, CostTarget target);

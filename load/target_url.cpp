@@ -16,7 +16,7 @@ namespace {
 
 } // namespace
 
-TargetUrl resolve_url(std::string_view text) {
+TargetUrl parse_url(std::string_view text) {
     constexpr std::string_view scheme = "http://";
     if (text.substr(0, scheme.size()) != scheme) refuse(text, "only http:// is spoken");
     std::string_view rest = text.substr(scheme.size());
@@ -45,7 +45,11 @@ TargetUrl resolve_url(std::string_view text) {
         url.port = *number;
     }
     url.host = std::string(host);
+    return url;
+}
 
+TargetUrl resolve_url(std::string_view text) {
+    TargetUrl url = parse_url(text);
     addrinfo hints{};
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;

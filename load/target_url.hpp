@@ -16,8 +16,13 @@ struct TargetUrl {
     socklen_t address_length = 0;
 };
 
-// Parses and resolves `text`; throws std::invalid_argument with one line
-// naming the URL and what was expected, or naming getaddrinfo and its error.
+// Parses `text` and leaves the address empty (--schedule-only: nothing is
+// looked up, nothing connected). Throws std::invalid_argument with one line
+// naming the URL and what was expected.
+TargetUrl parse_url(std::string_view text);
+
+// Parses and resolves `text`; throws as parse_url does, or naming
+// getaddrinfo and its error.
 TargetUrl resolve_url(std::string_view text);
 
 } // namespace pb::load

@@ -1,18 +1,26 @@
 // The prefork-load binary against our prefork-epoll server on 127.0.0.1:
-// its command line, its JSON, and latency timed from the intended send.
+// its command line, its JSON, latency timed from the intended send, requests
+// spread over the idle connections, and the schedule file it writes.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <vector>
 
 #include "common/child_process.hpp"
 #include "common/file_text.hpp"
 #include "common/ready_line.hpp"
+#include "common/socket.hpp"
+#include "counting_server.hpp"
+#include "load/schedule.hpp"
+#include "schedule_file_reader.hpp"
 #include "support/temp_dir.hpp"
 
 namespace pb::load {
@@ -55,7 +63,8 @@ TEST(PreforkLoad, HelpExitsZeroAndNamesTheFlags) {
     const Captured help = run_load({"--help"});
     EXPECT_EQ(help.exit_status, 0);
     for (const char* flag : {"--rate", "--duration", "--warmup", "--connections", "--threads", "--arrival", "--cost", "--seed",
-                             "--connect-per-request", "--closed", "--timeout", "--json", "--header", "--realtime"})
+                             "--connect-per-request", "--closed", "--timeout", "--json", "--header", "--realtime",
+                             "--write-schedule", "--schedule-only", "drawn uniformly at random"})
         EXPECT_NE(help.output.find(flag), std::string::npos) << flag;
 }
 
@@ -69,6 +78,10 @@ TEST(PreforkLoad, ABadValueIsOneLineNamingTheFlagAndExitStatusTwo) {
         {{"--rate", "10", "--cpus", "one", "http://127.0.0.1:1/"}, "--cpus"},
         {{"--rate", "10", "--threads", "4", "--connections", "2", "http://127.0.0.1:1/"}, "--connections"},
         {{"--rate", "10", "ftp://127.0.0.1:1/"}, "URL"},
+        {{"--rate", "10", "--schedule-only", "http://127.0.0.1:1/"}, "--schedule-only"},
+        {{"--closed", "--write-schedule", "/tmp/x", "http://127.0.0.1:1/"}, "--write-schedule"},
+        {{"--rate", "10", "--write-schedule", "", "http://127.0.0.1:1/"}, "--write-schedule"},
+        {{"--rate", "10", "--schedule-only", "--write-schedule", "/tmp/x", "ftp://127.0.0.1:1/"}, "URL"},
     };
     for (const auto& [args, flag] : cases) {
         const Captured result = run_load(args);
@@ -154,6 +167,107 @@ TEST(PreforkLoad, AStallShowsInTheTail) {
     // 500 ms of a 3 s window is 1/6 of the requests: p99 waited most of it.
     EXPECT_GE(json["percentiles_us"]["99"].get<double>(), 300'000) << load.output();
     EXPECT_GE(json["percentiles_us"]["100"].get<double>(), 450'000) << load.output();
+}
+
+// At a low rate each request finds every connection idle: a stack would send
+// them all on one, a uniform draw spreads 400 requests over 8 connections at
+// about 50 each (binomial, sd 6.6).
+TEST(PreforkLoad, RequestsAreSpreadOverTheIdleConnections) {
+    test::CountingServer server;
+    const Captured result = run_load({"--rate", "400", "--duration", "1s", "--arrival", "uniform", "--connections", "8",
+                                      "--seed", "3", "--progress", "0", server.url()});
+    ASSERT_EQ(result.exit_status, 0) << result.output;
+    const test::CountingServer::Counts counts = server.stop();
+    ASSERT_EQ(counts.error, "");
+    ASSERT_EQ(counts.per_connection.size(), 8u) << "keep-alive: no reconnection";
+    int total = 0;
+    for (int count : counts.per_connection) {
+        EXPECT_GE(count, 15) << "a connection left (nearly) idle: " << ::testing::PrintToString(counts.per_connection);
+        EXPECT_LE(count, 100) << "one connection carrying the load: " << ::testing::PrintToString(counts.per_connection);
+        total += count;
+    }
+    EXPECT_EQ(total, 400);
+}
+
+// Two threads: each draws from its own engine, and each spreads its share.
+TEST(PreforkLoad, EachThreadSpreadsItsShare) {
+    test::CountingServer server;
+    const Captured result = run_load({"--rate", "400", "--duration", "1s", "--arrival", "uniform", "--connections", "8",
+                                      "--threads", "2", "--progress", "0", server.url()});
+    ASSERT_EQ(result.exit_status, 0) << result.output;
+    const test::CountingServer::Counts counts = server.stop();
+    ASSERT_EQ(counts.per_connection.size(), 8u);
+    for (int count : counts.per_connection)
+        EXPECT_GE(count, 15) << ::testing::PrintToString(counts.per_connection);
+}
+
+std::vector<std::string> schedule_flags(const std::filesystem::path& file) {
+    return {"--rate", "1500", "--warmup", "500ms", "--duration", "2s", "--arrival", "poisson", "--cost", "work=exp:1ms",
+            "--cost", "delay=fixed:2ms", "--seed", "9", "--write-schedule", file.string()};
+}
+
+ScheduleSpec spec_of_schedule_flags() {
+    ScheduleSpec spec;
+    spec.rate = 1500;
+    spec.duration = 2500ms; // the warm-up and the measured time
+    spec.arrival = Arrival::poisson;
+    spec.costs = {parse_cost("work=exp:1ms"), parse_cost("delay=fixed:2ms")};
+    spec.seed = 9;
+    return spec;
+}
+
+// --schedule-only with a listener that never accepts: exit 0, the file is
+// plan_schedule's output for the same spec, and nobody connected.
+TEST(PreforkLoad, ScheduleOnlyWritesThePlanAndConnectsNowhere) {
+    TempDir temp;
+    const auto file = temp.path() / "schedule.bin";
+    const Fd listener = open_listener(Endpoint{"127.0.0.1", 0}, ListenerOptions{});
+    std::vector<std::string> args = schedule_flags(file);
+    args.insert(args.end(), {"--schedule-only", "http://127.0.0.1:" + std::to_string(local_port(listener.get())) + "/"});
+    const Captured result = run_load(args);
+    ASSERT_EQ(result.exit_status, 0) << result.output;
+    EXPECT_LT(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC), 0) << "a connection came";
+    EXPECT_EQ(errno, EAGAIN);
+    const std::optional<test::ScheduleFile> written = test::read_schedule_file(file);
+    ASSERT_TRUE(written);
+    const std::vector<PlannedRequest> plan = plan_schedule(spec_of_schedule_flags());
+    EXPECT_EQ(written->magic, "PBSCHED1");
+    EXPECT_EQ(written->count, plan.size());
+    EXPECT_EQ(written->warmup_ns, 500'000'000);
+    EXPECT_EQ(written->length_ns, 2'500'000'000);
+    EXPECT_EQ(written->records, plan);
+    EXPECT_NE(result.output.find(std::to_string(plan.size()) + " planned requests"), std::string::npos) << result.output;
+}
+
+// A real run writes the same file, and its measured part (send_at >=
+// warm-up) is the report's `scheduled`.
+TEST(PreforkLoad, ARunWritesTheScheduleItSends) {
+    Server server({"--delay", "0", "--workers", "1"}); // the costs ride in the URL, unread
+    TempDir temp;
+    const auto file = temp.path() / "schedule.bin", json_file = temp.path() / "load.json";
+    std::vector<std::string> args = schedule_flags(file);
+    args.insert(args.end(), {"--connections", "16", "--json", json_file.string(), "--progress", "0", server.url()});
+    const Captured result = run_load(args);
+    ASSERT_EQ(result.exit_status, 0) << result.output;
+    const std::optional<test::ScheduleFile> written = test::read_schedule_file(file);
+    ASSERT_TRUE(written);
+    EXPECT_EQ(written->records, plan_schedule(spec_of_schedule_flags()));
+    const auto measured = std::count_if(written->records.begin(), written->records.end(),
+                                        [&](const PlannedRequest& r) { return r.send_at_ns >= written->warmup_ns; });
+    const nlohmann::json json = nlohmann::json::parse(read_whole_file(json_file).value_or("{}"));
+    EXPECT_EQ(json["scheduled"].get<std::int64_t>(), measured);
+}
+
+TEST(PreforkLoad, AScheduleFileThatCannotBeWrittenIsOneLineNamingIt) {
+    TempDir temp;
+    const auto file = temp.path() / "no-such-dir" / "schedule.bin";
+    std::vector<std::string> args = schedule_flags(file);
+    args.insert(args.end(), {"--schedule-only", "http://127.0.0.1:1/"});
+    const Captured result = run_load(args);
+    EXPECT_NE(result.exit_status, 0) << result.output;
+    EXPECT_NE(result.output.find(file.string()), std::string::npos) << result.output;
+    EXPECT_NE(result.output.find("No such file or directory"), std::string::npos) << result.output;
+    EXPECT_EQ(std::count(result.output.begin(), result.output.end(), '\n'), 1) << result.output;
 }
 
 } // namespace

@@ -260,6 +260,17 @@ TEST(EngineSeed, StreamsAndNeighbouringSeedsDiffer) {
     EXPECT_NE(engine_seed(1, Stream::delay), engine_seed(2, Stream::work));
 }
 
+TEST(EngineSeed, EachThreadsConnectionDrawsHaveTheirOwnSeed) {
+    std::vector<std::uint64_t> seeds;
+    for (std::uint64_t seed : {1, 2})
+        for (std::size_t thread = 0; thread < 4; ++thread) seeds.push_back(thread_engine_seed(seed, Stream::connections, thread));
+    for (Stream stream : {Stream::arrivals, Stream::work, Stream::delay, Stream::connections})
+        for (std::uint64_t seed : {1, 2}) seeds.push_back(engine_seed(seed, stream));
+    std::sort(seeds.begin(), seeds.end());
+    EXPECT_EQ(std::adjacent_find(seeds.begin(), seeds.end()), seeds.end()) << "no two threads, seeds or streams share one";
+    EXPECT_EQ(thread_engine_seed(7, Stream::connections, 3), thread_engine_seed(7, Stream::connections, 3));
+}
+
 TEST(FindCost, FindsByTarget) {
     std::vector<CostDistribution> both = {parse_cost("delay=exp:1ms"), parse_cost("fixed:2ms")};
     ASSERT_NE(find_cost(both, CostTarget::work), nullptr);
