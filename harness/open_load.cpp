@@ -31,6 +31,10 @@ double offered_rate(const RunContext& context, const ServerSpec& spec, const Pla
     return load.rates.empty() ? load.utilization.at(point) * server_capacity(context, spec, planned) : load.rates.at(point);
 }
 
+std::uint64_t run_seed(const OpenLoad& load, const PlannedRun& planned) {
+    return load.seed + static_cast<std::uint64_t>(std::max(planned.repetition, 1) - 1);
+}
+
 std::chrono::nanoseconds measured_duration(const RunContext& context, const ServerSpec& spec, const PlannedRun& planned) {
     const OpenLoad& load = context.scenario->load;
     if (load.requests == 0) return load.duration;
@@ -61,7 +65,7 @@ std::vector<std::string> load_command(const RunContext& context, const ServerSpe
                                         "--connections", std::to_string(planned.connections),
                                         "--threads", std::to_string(load.threads),
                                         "--arrival", load.arrival,
-                                        "--seed", std::to_string(load.seed),
+                                        "--seed", std::to_string(run_seed(load, planned)),
                                         "--timeout", format_duration(load.timeout),
                                         "--progress", "0",
                                         "--json", json.string()});

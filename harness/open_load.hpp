@@ -14,6 +14,11 @@ namespace pb::harness {
 // min(server CPUs, its --workers) / the run's mean work, in requests/s; 0 without a work cost.
 double server_capacity(const RunContext& context, const ServerSpec& spec, const PlannedRun& planned);
 double offered_rate(const RunContext& context, const ServerSpec& spec, const PlannedRun& planned);
+// The seed of a run: load.seed in the first repetition, one more in each
+// next. Every server gets the same schedules (common random numbers), and
+// the repetitions of a point together hold different requests, so that
+// pooling them adds information rather than copies.
+std::uint64_t run_seed(const OpenLoad& load, const PlannedRun& planned);
 // The measured time of a run: load.duration, or load.requests at the run's
 // offered rate (whole milliseconds, rounded up).
 std::chrono::nanoseconds measured_duration(const RunContext& context, const ServerSpec& spec, const PlannedRun& planned);

@@ -5,6 +5,7 @@
 #include <csignal>
 #include <string>
 
+#include "open_load.hpp"
 #include "scenario/run_plan.hpp"
 #include "scenario/scenario.hpp"
 
@@ -125,6 +126,11 @@ TEST(OpenLoadScenario, EachOfferedLoadIsARunOfEveryServerInEveryRepetition) {
                           }),
                           1);
     for (const PlannedRun& run : plan) EXPECT_EQ(run.connections, 64) << "the generator's connections";
+}
+
+TEST(OpenLoadScenario, EachRepetitionHasItsOwnSeedAndEveryServerTheSame) {
+    const Scenario s = parse("[load]\ngenerator = \"open\"\nrates = [100]\nseed = 7\n");
+    for (const PlannedRun& run : plan_runs(s)) EXPECT_EQ(run_seed(s.load, run), 7u + static_cast<unsigned>(run.repetition) - 1);
 }
 
 TEST(OpenLoadScenario, MistakesAreNamedByKey) {
