@@ -67,3 +67,18 @@ def mg1_mean_response(service: float, rho: float, cs2: float) -> float:
     (0 fixed, 1 exponential)."""
     _check(rho)
     return service + rho * service * (1 + cs2) / (2 * (1 - rho))
+
+
+def pause_mean_delay(pause: float, period: float, service: float) -> float:
+    """The mean extra response time that process-wide pauses of `pause`
+    every `period` add to a lightly loaded FCFS worker (the vacation model
+    at rho -> 0, work much shorter than period - pause). A request arriving
+    at a random time lands in a pause with probability P/T and then waits
+    P/2 on average: P^2 / (2T). Otherwise (probability 1 - P/T) it starts at
+    a uniformly random point of a run of T - P, so its work of mean S
+    crosses S / (T - P) pause starts on average, each adding P:
+    (1 - P/T) P S / (T - P) = P S / T. Queueing between requests adds terms
+    of order rho, left out."""
+    if not 0 <= pause < period:
+        raise ValueError(f"a pause needs 0 <= length < period, got {pause} every {period}")
+    return pause**2 / (2 * period) + pause * service / period

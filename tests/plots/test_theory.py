@@ -111,3 +111,11 @@ def test_no_time_runs_backwards():
                      dispatch.partitioned(arrivals, costs, [3, 5])):
         assert (response >= costs - 1e-12).all(), "a response is never shorter than its own service"
         assert math.isfinite(response.max())
+
+
+def test_the_pause_delay_is_the_wait_in_the_pause_plus_the_stretched_work():
+    # P^2/(2T) for landing in a pause, P S/T for the pauses the work crosses.
+    assert cf.pause_mean_delay(5.0, 50.0, 1.0) == pytest.approx(0.25 + 0.1)
+    assert cf.pause_mean_delay(0.0, 50.0, 1.0) == 0.0
+    with pytest.raises(ValueError, match="pause"):
+        cf.pause_mean_delay(50.0, 50.0, 1.0)

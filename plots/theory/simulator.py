@@ -1,0 +1,453 @@
+"""A discrete-event simulator of the servers' dispatch policies, run on the
+arrivals and costs a load generator really sent (intended send times and CPU
+work per request, in seconds, or any one unit), so that the differences
+between the curves are the policies' alone (common random numbers). It gives
+per-request response time = completion - intended send; it is computed from
+a run's parameters, never fitted to its measurements.
+
+Every worker is FCFS and non-preemptive and is busy for a request's work.
+Policies (Policy):
+
+- SHARED: one FCFS queue over the workers; the next request goes to the
+  first free worker (the thread pool; a shared accept queue);
+- RANDOM: each request to a uniformly random worker's own FCFS queue
+  (reuseport with a new connection per request);
+- PARTITIONED: keep-alive; C client connections, connection c owned by one
+  worker (connections_per_worker counts them, worker 0 first). Each request
+  takes a uniformly random IDLE connection (busy from its dispatch until its
+  response); with none idle it waits in the client's FIFO until one frees,
+  its response time still counted from its intended send (the load
+  generator's behaviour); then it joins the owner worker's FCFS queue;
+- ONE_WORKER: every request to worker 0 (the accept mutex with every
+  connection in one worker). With one worker the number of connections
+  cannot change any response time (the worker is busy whenever a connection
+  is), so none is asked for.
+
+Options on every policy:
+
+- critical_share F: the first F of each request's work is done holding the
+  lock of the worker's process (FCFS among waiters; a worker waiting for it
+  is held), the remaining 1 - F outside it. process_of_worker groups workers
+  into processes; by default the SHARED policy is one process (a thread
+  pool) and the others one process per worker (prefork); partitioned
+  dispatch in one process is the "threads with own listeners" control;
+- pause (Pauses): every process stops for P every T, process p during
+  [phase_p + nT, phase_p + nT + P) for every integer n; no worker of a
+  paused process starts or progresses a request (work in progress is frozen
+  and resumes after, a lock held stays held, an idle worker of a paused
+  process takes no request from a shared queue). Time in a pause counts in
+  the response time.
+
+Without lock and pauses the fast paths run (Lindley recursion, a min-heap of
+free times, the client's connection heap); otherwise, or with
+engine="events", the event simulation (a heap of events, needed because
+lock requests from different workers' queues arrive out of request order).
+Both give bit-identical results where both apply.
+"""
+from __future__ import annotations
+
+import bisect
+import enum
+import heapq
+import math
+from collections import deque
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+
+class Policy(enum.Enum):
+    SHARED = "shared"
+    RANDOM = "random"
+    PARTITIONED = "partitioned"
+    ONE_WORKER = "one_worker"
+
+
+@dataclass(frozen=True)
+class Pauses:
+    """Process-wide pauses of `length` every `period` (0 <= length < period).
+    phases: one per process in [0, period), or None to draw them uniformly
+    from the simulation's seed."""
+    length: float
+    period: float
+    phases: Sequence[float] | None = None
+
+
+# ---------------------------------------------------------------- fast paths
+
+def fcfs(arrivals: np.ndarray, costs: np.ndarray) -> np.ndarray:
+    """One FCFS queue by the Lindley recursion: a request starts when it
+    arrives or when the one before it ends, whichever is later."""
+    response = np.empty(len(arrivals), dtype=float)
+    free_at = -math.inf
+    for i, (arrival, cost) in enumerate(zip(arrivals.tolist(), costs.tolist())):
+        start = arrival if arrival > free_at else free_at
+        free_at = start + cost
+        response[i] = free_at - arrival
+    return response
+
+
+def _by_worker(arrivals: np.ndarray, costs: np.ndarray, workers: np.ndarray, k: int) -> np.ndarray:
+    """k independent FCFS queues, request i on queue workers[i]."""
+    response = np.empty(len(arrivals), dtype=float)
+    for worker in range(k):
+        mine = workers == worker
+        if mine.any():
+            response[mine] = fcfs(arrivals[mine], costs[mine])
+    return response
+
+
+def _min_heap(arrivals: np.ndarray, costs: np.ndarray, k: int) -> np.ndarray:
+    """The next request goes to the first worker to be free."""
+    free = [-math.inf] * k
+    response = np.empty(len(arrivals), dtype=float)
+    replace = heapq.heapreplace
+    for i, (arrival, cost) in enumerate(zip(arrivals.tolist(), costs.tolist())):
+        earliest = free[0]
+        start = arrival if arrival > earliest else earliest
+        end = start + cost
+        replace(free, end)
+        response[i] = end - arrival
+    return response
+
+
+def _keep_alive(arrivals: np.ndarray, costs: np.ndarray, owners: list[int], k: int, u: np.ndarray) -> np.ndarray:
+    """The load generator's connections: request i is dispatched at
+    d = max(send, previous dispatch) if a connection is idle then, else when
+    the first one frees; it takes the int(u_i * idle) -th idle connection by
+    number, and joins its owner's FCFS queue."""
+    idle = list(range(len(owners)))
+    busy: list[tuple[float, int]] = []
+    free = [-math.inf] * k
+    previous = -math.inf
+    response = np.empty(len(arrivals), dtype=float)
+    push, pop, insort = heapq.heappush, heapq.heappop, bisect.insort
+    for i, (send, cost, draw) in enumerate(zip(arrivals.tolist(), costs.tolist(), u.tolist())):
+        now = send if send > previous else previous
+        while busy and busy[0][0] <= now:
+            insort(idle, pop(busy)[1])
+        if not idle:
+            now = busy[0][0]
+            while busy and busy[0][0] <= now:
+                insort(idle, pop(busy)[1])
+        previous = now
+        connection = idle.pop(int(draw * len(idle)))
+        worker = owners[connection]
+        f = free[worker]
+        start = now if now > f else f
+        end = start + cost
+        free[worker] = end
+        push(busy, (end, connection))
+        response[i] = end - send
+    return response
+
+
+# ---------------------------------------------------------------- pauses
+
+class _Clock:
+    """The pause schedule of one process: paused during [a, a + P) with
+    a = phase + n T. All three functions compute a pause start by the same
+    expression, so unpause is idempotent and advance(unpause(t)) ==
+    advance(t); with P = 0 they are the identity and t + r exactly."""
+
+    def __init__(self, phase: float, length: float, period: float):
+        self.phase, self.length, self.period = float(phase), float(length), float(period)
+        self.gap = self.period - self.length
+
+    def unpause(self, t: float) -> float:
+        """The first time >= t at which the process runs."""
+        phase, period = self.phase, self.period
+        a = phase + math.floor((t - phase) / period) * period
+        if a <= t < a + self.length:
+            return a + self.length
+        return t
+
+    def paused(self, t: float) -> bool:
+        return self.unpause(t) != t
+
+    def advance(self, t: float, work: float) -> float:
+        """When `work` started (or resumed) at t ends, frozen across pauses:
+        t0 + work + m P, m the pause starts it crosses."""
+        phase, period, length = self.phase, self.period, self.length
+        n = math.floor((t - phase) / period)
+        a = phase + n * period
+        if t < a:  # rounding put t just before the pause starting at a
+            following = a
+        else:
+            if t < a + length:
+                t = a + length
+            following = phase + (n + 1) * period
+        room = following - t
+        if work <= room:
+            return t + work
+        crossed = math.ceil((work - room) / self.gap)
+        return t + work + crossed * length
+
+
+# ---------------------------------------------------------------- events
+
+# event kinds; priority at equal times: ends (0) before wake-ups (1) before
+# the client's dispatches and sends (2)
+_CRITICAL_END, _DONE, _WAKE, _CLIENT = 0, 1, 2, 3
+_IDLE, _BUSY = 0, 1
+
+
+def _events(send: np.ndarray, work: np.ndarray, k: int, route: str, picks, owners, u,
+            process_of_worker: list[int], share: float, clocks: list[_Clock] | None) -> np.ndarray:
+    """The event simulation. route: "shared" (one FIFO), "worker" (request i
+    to worker picks[i]) or "client" (owners, draws u: the keep-alive
+    client)."""
+    n = len(send)
+    s = send.tolist()
+    critical = (work * share).tolist()
+    rest = (work * (1.0 - share)).tolist()
+    locking = share > 0
+    done = [0.0] * n
+    heap: list = []
+    push, pop = heapq.heappush, heapq.heappop
+    seq = 0
+    process = list(process_of_worker)
+    processes = max(process) + 1
+    lock_busy = [False] * processes
+    lock_wait = [deque() for _ in range(processes)]
+    state = [_IDLE] * k
+    current = [-1] * k
+    queues = [deque() for _ in range(k)]
+    shared: deque = deque()
+    idle_workers = list(range(k))  # for the shared route
+    if clocks is not None:
+        clock_of = [clocks[p] for p in process]
+        advances = [c.advance for c in clock_of]
+        unpauses = [c.unpause for c in clock_of]
+    else:
+        advances = unpauses = None
+    # keep-alive client
+    if route == "client":
+        idle_connections = list(range(len(owners)))
+        connection_of = [0] * n
+        waiting: deque = deque()
+        draws = u.tolist()
+    client_pending = False
+    insort = bisect.insort
+    picks_list = picks.tolist() if route == "worker" else None
+
+    def start(w, i, now):
+        nonlocal seq
+        current[w] = i
+        if locking and critical[i] > 0:
+            p = process[w]
+            if lock_busy[p]:
+                lock_wait[p].append(w)
+                return
+            lock_busy[p] = True
+            end = advances[w](now, critical[i]) if advances else now + critical[i]
+            seq += 1
+            push(heap, (end, 0, seq, _CRITICAL_END, w))
+        else:
+            end = advances[w](now, rest[i]) if advances else now + rest[i]
+            seq += 1
+            push(heap, (end, 0, seq, _DONE, w))
+
+    def next_work(w, now):
+        """Worker w is free at now: take its next request, or idle."""
+        nonlocal seq
+        if unpauses is not None:
+            resume = unpauses[w](now)
+            if resume != now:
+                state[w] = _BUSY  # waking: takes no request until resume
+                seq += 1
+                push(heap, (resume, 1, seq, _WAKE, w))
+                return
+        queue = shared if route == "shared" else queues[w]
+        if queue:
+            state[w] = _BUSY
+            start(w, queue.popleft(), now)
+        else:
+            state[w] = _IDLE
+            if route == "shared":
+                idle_workers.append(w)
+
+    def to_worker(w, i, now):
+        nonlocal seq
+        if state[w] == _IDLE:
+            if unpauses is not None:
+                resume = unpauses[w](now)
+                if resume != now:
+                    state[w] = _BUSY
+                    queues[w].append(i)
+                    seq += 1
+                    push(heap, (resume, 1, seq, _WAKE, w))
+                    return
+            state[w] = _BUSY
+            start(w, i, now)
+        else:
+            queues[w].append(i)
+
+    def to_shared(i, now):
+        nonlocal seq
+        if idle_workers:
+            if unpauses is None:
+                w = idle_workers.pop(0)
+                state[w] = _BUSY
+                start(w, i, now)
+                return
+            for position, w in enumerate(idle_workers):
+                if unpauses[w](now) == now:
+                    del idle_workers[position]
+                    state[w] = _BUSY
+                    start(w, i, now)
+                    return
+            for w in idle_workers:  # every idle worker is paused: wake them at their resume
+                state[w] = _BUSY
+                seq += 1
+                push(heap, (unpauses[w](now), 1, seq, _WAKE, w))
+            idle_workers.clear()
+        shared.append(i)
+
+    def client_dispatch(now):
+        while waiting and idle_connections:
+            i = waiting.popleft()
+            c = idle_connections.pop(int(draws[i] * len(idle_connections)))
+            connection_of[i] = c
+            to_worker(owners[c], i, now)
+
+    def finish(w, now):
+        nonlocal seq, client_pending
+        i = current[w]
+        done[i] = now
+        if route == "client":
+            insort(idle_connections, connection_of[i])
+            if waiting and not client_pending:
+                client_pending = True
+                seq += 1
+                push(heap, (now, 2, seq, _CLIENT, 0))
+        next_work(w, now)
+
+    i = 0
+    while True:
+        if heap and (i >= n or heap[0][0] < s[i] or (heap[0][0] == s[i] and heap[0][1] < 2)):
+            now, _, _, kind, w = pop(heap)
+            if kind == _DONE:
+                finish(w, now)
+            elif kind == _CRITICAL_END:
+                p = process[w]
+                if lock_wait[p]:
+                    other = lock_wait[p].popleft()
+                    c = critical[current[other]]
+                    end = advances[other](now, c) if advances else now + c
+                    seq += 1
+                    push(heap, (end, 0, seq, _CRITICAL_END, other))
+                else:
+                    lock_busy[p] = False
+                r = rest[current[w]]
+                if r > 0:
+                    end = advances[w](now, r) if advances else now + r
+                    seq += 1
+                    push(heap, (end, 0, seq, _DONE, w))
+                else:
+                    finish(w, now)
+            elif kind == _WAKE:
+                next_work(w, now)
+            else:
+                client_pending = False
+                client_dispatch(now)
+        elif i < n:
+            now = s[i]
+            if route == "shared":
+                to_shared(i, now)
+            elif route == "worker":
+                to_worker(picks_list[i], i, now)
+            else:
+                waiting.append(i)
+                client_dispatch(now)
+            i += 1
+        else:
+            break
+    return np.asarray(done) - send
+
+
+# ---------------------------------------------------------------- the API
+
+def _default_processes(policy: Policy, workers: int) -> list[int]:
+    return [0] * workers if policy is Policy.SHARED else list(range(workers))
+
+
+def simulate(send_at, work, policy: Policy | str, workers: int, *, seed: int = 1,
+             connections_per_worker: Sequence[int] | None = None,
+             process_of_worker: Sequence[int] | None = None,
+             critical_share: float = 0.0, pause: Pauses | tuple | None = None,
+             engine: str = "auto") -> np.ndarray:
+    """Response times (completion - intended send), one per request, in the
+    unit of the inputs.
+
+    send_at: intended send times, non-decreasing; work: CPU work per request.
+    policy: a Policy or its value ("shared", "random", "partitioned",
+    "one_worker"); workers: k. seed: the random worker (RANDOM), the random
+    idle connection (PARTITIONED) and pause phases not given. connections_per_worker:
+    PARTITIONED's connection counts, one per worker. process_of_worker: the
+    process of each worker (default: SHARED one process, else one each).
+    critical_share: F in [0, 1]. pause: Pauses or (length, period[, phases]).
+    engine: "auto" (fast paths without lock and pauses), "fast" or "events".
+    """
+    send = np.asarray(send_at, dtype=float)
+    work = np.asarray(work, dtype=float)
+    policy = Policy(policy)
+    if send.ndim != 1 or send.shape != work.shape:
+        raise ValueError("send_at and work must be 1-D arrays of one length")
+    if workers < 1:
+        raise ValueError("at least one worker")
+    if len(send) and (np.diff(send) < 0).any():
+        raise ValueError("send_at must be non-decreasing")
+    if (work < 0).any() or not np.isfinite(work).all() or not np.isfinite(send).all():
+        raise ValueError("work must be finite and non-negative, send_at finite")
+    if not 0.0 <= critical_share <= 1.0:
+        raise ValueError(f"critical_share must be in [0, 1], got {critical_share}")
+    processes = list(process_of_worker) if process_of_worker is not None else _default_processes(policy, workers)
+    if len(processes) != workers or min(processes) < 0:
+        raise ValueError("process_of_worker needs one non-negative process number per worker")
+    if isinstance(pause, tuple):
+        pause = Pauses(*pause)
+    clocks = None
+    if pause is not None:
+        if not 0.0 <= pause.length < pause.period:
+            raise ValueError("a pause needs 0 <= length < period")
+        count = max(processes) + 1
+        if pause.phases is None:
+            phases = np.random.default_rng([seed, 7]).uniform(0.0, pause.period, size=count).tolist()
+        else:
+            phases = [float(x) for x in pause.phases]
+            if len(phases) != count:
+                raise ValueError(f"one pause phase per process: {count}, got {len(phases)}")
+        clocks = [_Clock(phase, pause.length, pause.period) for phase in phases]
+
+    picks = owners = u = None
+    if policy is Policy.SHARED:
+        route = "shared"
+    elif policy is Policy.RANDOM:
+        route = "worker"
+        picks = np.random.default_rng(seed).integers(0, workers, size=len(send))
+    elif policy is Policy.ONE_WORKER:
+        route = "worker"
+        picks = np.zeros(len(send), dtype=np.int64)
+    else:
+        route = "client"
+        if connections_per_worker is None or len(connections_per_worker) != workers:
+            raise ValueError("PARTITIONED needs connections_per_worker, one count per worker")
+        if min(connections_per_worker) < 0 or sum(connections_per_worker) < 1:
+            raise ValueError("at least one connection, and no negative count")
+        owners = np.repeat(np.arange(workers), connections_per_worker).tolist()
+        u = np.random.default_rng(seed).random(len(send))
+
+    if engine not in ("auto", "fast", "events"):
+        raise ValueError(f"engine is auto, fast or events, got {engine!r}")
+    plain = critical_share == 0 and clocks is None
+    if engine == "fast" and not plain:
+        raise ValueError("the fast paths have no lock and no pauses")
+    if engine == "events" or not plain:
+        return _events(send, work, workers, route, picks, owners, u, processes, critical_share, clocks)
+    if route == "shared":
+        return _min_heap(send, work, workers)
+    if route == "worker":
+        return _by_worker(send, work, picks, workers)
+    return _keep_alive(send, work, owners, workers, u)
