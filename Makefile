@@ -27,7 +27,7 @@ SCENARIO_PEERS = $(if $(shell grep -s -l '^[[:space:]]*kind[[:space:]]*=[[:space
 RESULTS     ?= results
 BENCH_ARGS  ?=
 
-.PHONY: all deps configure build test test-cpp test-python test-sanitize micro bench check-load plots reproduce compare peers clean
+.PHONY: all deps configure build test test-cpp test-python test-sanitize micro bench check-load plots reproduce when compare peers clean
 
 all: build
 
@@ -106,6 +106,14 @@ reproduce: configure
 	cmake --build $(BUILD_DIR) -j $(JOBS) --target prefork-bench
 	MPLBACKEND=Agg $(PYTHON) -m plots.reproduce --build-dir $(BUILD_DIR) --results-root $(RESULTS) \
 	  $(if $(NO_RUN),--no-run)
+
+# When does prefork win? Runs scenarios/when/*.toml (about 80 minutes here;
+# QUICK=1: every experiment shortened, a few minutes, into results/quick/),
+# then draws the map and writes results/<host>/when/when.md; NO_RUN=1 only
+# redraws from the newest results of each scenario.
+when: configure
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target prefork-bench prefork-load prefork-epoll threadpool accept-mutex-fork
+	MPLBACKEND=Agg $(PYTHON) -m plots.when --build-dir $(BUILD_DIR) $(if $(QUICK),--quick) $(if $(NO_RUN),--no-run)
 
 # make compare A=results/<hostA>/<run> B=results/<hostB>/<run>
 compare: deps
