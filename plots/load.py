@@ -37,9 +37,12 @@ WORKERS_REQUIRED = ("run_id", "server", "worker", "connections", "requests")
 # stay text (client_bound may also be empty: not known). wrk_cpus, how many
 # CPUs wrk could run on, is a number like the rest. An open-loop run's
 # generator and cost (`work=exp:1ms`, several joined with `;`) are text, and
-# so is arrival (poisson or uniform) should runs.csv carry it.
+# so is arrival (poisson or uniform) should runs.csv carry it. loop (open or
+# closed), restart_signal (KILL, TERM) and sysctl ("name=value ...") are
+# text too.
 TEXT_COLUMNS = frozenset({"server", "model", "kind", "flags", "status", "reason", "pinning", "server_killed", "mode",
-                          "client_bound", "client_bound_reason", "generator", "cost", "arrival"})
+                          "client_bound", "client_bound_reason", "generator", "cost", "arrival", "loop",
+                          "restart_signal", "sysctl"})
 
 # runs.csv's `status`. A suspect run measured normally, all its numbers are
 # there, but something in the measurement went wrong (its `reason` says

@@ -61,8 +61,8 @@ def build(sources: list[Path], prefork_load: Path, out: Path) -> tuple[pd.DataFr
     drawn = [
         map_figure(table, out),
         figures.dispersion(points, out),
-        figures.by_cost(points[points["scenario"] == "when-churn"], out, "churn",
-                        "When 2: a new connection per request, utilisation 0.8"),
+        figures.per_cost(points[points["scenario"] == "when-churn"], out, "churn",
+                        "When 2: a new connection per request"),
         figures.global_state(points[points["scenario"] == "when-global-state"], out),
         figures.pauses(points[points["scenario"] == "when-pauses"], out),
         figures.few_connections(points[points["scenario"] == "when-few-connections"],

@@ -64,7 +64,7 @@ MAP_ROWS = (
     *(MapRow(f"{n} connection{'s' if n > 1 else ''}, fixed", "when-few-connections", {"connections": n})
       for n in (1, 2, 4, 8, 16)),
 )
-MAP_UTILIZATIONS = (0.5, 0.8)
+MAP_UTILIZATIONS = (0.5, 0.7, 0.8)
 
 # Differences within this factor are a tie: the repetitions' own spread.
 TIE = 1.10

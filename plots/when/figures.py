@@ -71,11 +71,13 @@ def latency_panel(ax, points: pd.DataFrame, x: str, percentile: str = "p99", cat
 
 
 def legend(fig: Figure, points: pd.DataFrame) -> None:
+    """The models and the marks, in the first panel (matplotlib 3.6 has no
+    legend outside a constrained layout)."""
     handles = [Line2D([], [], color=color_for(s), marker="o", label=s) for s in _series(points)]
     handles += [Line2D([], [], color="0.3", linestyle="--", marker="x", label="simulated policy, same requests"),
                 Line2D([], [], color="0.3", marker="o", markerfacecolor="white", linestyle="", label="saturated"),
                 Line2D([], [], color="0.3", linewidth=3, alpha=0.5, label="p99 range of repetitions")]
-    fig.legend(handles=handles, loc="outside lower center", ncols=min(4, len(handles)), fontsize=8, frameon=False)
+    fig.axes[0].legend(handles=handles, loc="upper left", fontsize=7, framealpha=0.85)
 
 
 def _figure(panels: int) -> tuple[Figure, list]:
@@ -110,13 +112,15 @@ def dispersion(points: pd.DataFrame, out: Path) -> Path | None:
     return save(fig, out, "dispersion")
 
 
-def by_cost(points: pd.DataFrame, out: Path, name: str, title: str) -> Path | None:
+def per_cost(points: pd.DataFrame, out: Path, name: str, title: str) -> Path | None:
+    """p99/S against utilisation, a panel per cost."""
     if points.empty:
         return None
-    fig, axes = _figure(2)
     cats = [c for c in COST_ORDER if c in set(points["cost_kind"])]
-    latency_panel(axes[0], points, "cost_kind", "p99", categories=cats, title="p99", xlabel="cost (mean S = 1 ms)")
-    latency_panel(axes[1], points, "cost_kind", "p50", categories=cats, title="p50", xlabel="cost (mean S = 1 ms)")
+    fig, axes = _figure(len(cats))
+    for ax, cost in zip(axes, cats):
+        latency_panel(ax, points[points["cost_kind"] == cost], "utilization", "p99", title=f"{cost}: p99",
+                      xlabel="utilisation")
     fig.suptitle(title)
     legend(fig, points)
     return save(fig, out, name)

@@ -30,6 +30,7 @@ def _report(results, run_id: int) -> dict:
 def _run_row(results, run, commands, prefork_load: Path | None) -> dict:
     run_id = int(run["run_id"])
     buckets = histogram.read_buckets(report_path(results, run_id))
+    report = _report(results, run_id)
     counts = connections_per_worker(results, run_id)
     row = {
         "run_id": run_id,
@@ -47,7 +48,9 @@ def _run_row(results, run, commands, prefork_load: Path | None) -> dict:
         "theory": None,
         "policy": "",
         "theory_error": "",
-        "reconnects": int(_report(results, run_id).get("reconnects", 0)),
+        "reconnects": int(report.get("reconnects", 0)),
+        "client_queued": int((report.get("client_queue") or {}).get("queued", 0)),
+        "completed": int(report.get("completed", 0)),
     }
     if bool(run["closed_loop"]):
         row["theory_rps"] = closed_loop_rate(run["layout"], int(run["connections"]), counts, mean_work_ms(run["cost"]))
@@ -132,8 +135,12 @@ def point_table(path, prefork_load: Path | None) -> pd.DataFrame:
             "p99_max_ms": high,
             "offered_rps": offered,
             "achieved_rps": achieved,
+            # Falling behind shows as fewer answers than offered, timeouts, or
+            # requests waiting at the client for a connection (every one busy).
             "saturated": bool(np.isfinite(offered) and achieved < 0.97 * offered)
-                         or sum(r["timeouts"] for r in per_run) > 0,
+                         or sum(r["timeouts"] for r in per_run) > 0
+                         or sum(r["client_queued"] for r in per_run) > 0.01 * max(1, sum(r["completed"] for r in per_run)),
+            "client_queued": sum(r["client_queued"] for r in per_run),
             "errors": sum(r["errors"] for r in per_run),
             "client_bound_runs": sum(r["client_bound"] for r in per_run),
             "suspect_runs": sum(r["suspect"] for r in per_run),
