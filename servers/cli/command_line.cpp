@@ -1,6 +1,7 @@
 #include "cli/command_line.hpp"
 
 #include <CLI/CLI.hpp>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <fmt/format.h>
@@ -29,6 +30,39 @@ void add_duration(CLI::App& app, const std::string& name, std::chrono::nanosecon
            help)
         ->type_name("DURATION")
         ->default_str(format_duration(target));
+}
+
+// A fraction from 0 to 1; "nan", "inf" and trailing junk are refused.
+void add_share(CLI::App& app, const std::string& name, double& target, const std::string& help) {
+    app.add_option_function<std::string>(
+           name,
+           [name, &target](const std::string& text) {
+               char* end = nullptr;
+               const double value = std::strtod(text.c_str(), &end);
+               if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(value) || value < 0.0 ||
+                   value > 1.0)
+                   throw CLI::ValidationError(name, "expected a fraction from 0 to 1 such as 0.25, got '" + text + "'");
+               target = value;
+           },
+           help)
+        ->type_name("SHARE")
+        ->default_str(fmt::format("{}", target));
+}
+
+void add_pause(CLI::App& app, PauseSchedule& target) {
+    app.add_option_function<std::string>(
+           "--pause",
+           [&target](const std::string& text) {
+               auto value = parse_pause_schedule(text);
+               if (!value)
+                   throw CLI::ValidationError("--pause", "expected PAUSE/PERIOD such as 5ms/100ms with 0 < PAUSE < "
+                                                         "PERIOD, got '" + text + "'");
+               target = *value;
+           },
+           "Stop every serving process (all its threads) with SIGSTOP for PAUSE once every PERIOD, from a "
+           "pauser child per process, each at its own random phase")
+        ->type_name("PAUSE/PERIOD")
+        ->default_str(format_pause_schedule(target));
 }
 
 } // namespace
@@ -70,6 +104,9 @@ ServerOptions parse_command_line(int argc, char** argv, std::string_view model, 
                  "apply to the part a request leaves out, a malformed cost gets 400");
     add_duration(app, "--max-cost", options.handler.max_cost,
                  "Largest work= or delay= a request may ask for with --cost-from-request (larger: 400)");
+    add_share(app, "--critical-section", options.handler.critical_share,
+              "Share of each request's CPU work (--work or work=) spent holding one mutex of the whole process: "
+              "threads of a process contend for it, processes each have their own; 0 takes no lock");
     app.add_option("--stats", options.stats_path, "Write per-worker counters to this CSV file at exit")
         ->type_name("FILE");
     app.add_option("--backlog", options.backlog, "listen() backlog")->check(CLI::Range(1, 1 << 20))->capture_default_str();
@@ -79,6 +116,7 @@ ServerOptions parse_command_line(int argc, char** argv, std::string_view model, 
     add_duration(app, "--header-timeout", options.header_timeout, "A request head must arrive within this time (0: no limit)");
     add_duration(app, "--drain-timeout", options.drain_timeout,
                  "On SIGTERM, how long in-flight requests may take to finish");
+    add_pause(app, options.pause);
     if (extend) extend(app);
 
     try {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "http/handler.hpp"
+#include "common/pauser.hpp"
 #include "common/socket.hpp"
 
 namespace CLI {
@@ -27,6 +28,7 @@ struct ServerOptions {
     std::chrono::nanoseconds idle_timeout{std::chrono::seconds(60)};
     std::chrono::nanoseconds header_timeout{std::chrono::seconds(10)};
     std::chrono::nanoseconds drain_timeout{std::chrono::seconds(5)};
+    PauseSchedule pause;             // --pause P/T; not enabled: no pauser
 
     ListenerOptions listener_options() const;
 };

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <ctime>
 
+#include "http/critical_section.hpp"
 #include "http/request_cost.hpp"
 
 namespace pb {
@@ -31,7 +32,7 @@ Reply handle(const Request& request, const HandlerConfig& config) {
     RequestCost cost{config.work, config.delay};
     if (config.cost_from_request && !parse_request_cost(request.target, config.max_cost, cost))
         return reject(Status::bad_request);
-    burn_cpu(cost.work);
+    burn_request_work(cost.work, config.critical_share, burn_cpu);
     Reply reply;
     reply.keep_alive = request.keep_alive;
     reply.with_body = request.method_kind == Method::get;

@@ -27,6 +27,9 @@ struct HandlerConfig {
     // remain the defaults for the part a request does not name.
     bool cost_from_request = false;
     std::chrono::nanoseconds max_cost{std::chrono::seconds(10)}; // a larger work= or delay= gets a 400
+    // The share (0 to 1) of the work burnt holding the process-wide mutex
+    // (critical_section.hpp); 0: no lock is taken.
+    double critical_share = 0.0;
 };
 
 struct Reply {

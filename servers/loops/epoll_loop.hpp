@@ -59,7 +59,7 @@ struct Connection : DelayLink {
 
 // epoll tags for the non-connection descriptors.
 
-inline char listener_tag, signal_tag, delay_tag, sweep_tag;
+inline char listener_tag, signal_tag, stop_tag, delay_tag, sweep_tag;
 
 
 class Worker {

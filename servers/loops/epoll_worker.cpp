@@ -43,13 +43,20 @@ void Worker::setup() {
     epoll_.reset(epoll_create1(EPOLL_CLOEXEC));
     if (!epoll_) throw_system_error("epoll_create1", "EPOLL_CLOEXEC");
 
-    signals_ = block_into_signalfd({SIGTERM, SIGINT});
     signal(SIGPIPE, SIG_IGN);
 
     delay_timer_ = make_timer();
     sweep_timer_ = make_timer();
     arm_timer(sweep_timer_.get(), Clock::now() + sweep_interval, sweep_interval);
-    watch(signals_.get(), &signal_tag, EPOLLIN);
+    if (config_.stop_fd >= 0) {
+        // A signalfd per thread would race the main thread for the process's
+        // SIGTERM. Edge-triggered and never read: every worker's epoll set
+        // sees the one write (also one made before this watch).
+        watch(config_.stop_fd, &stop_tag, EPOLLIN | EPOLLET);
+    } else {
+        signals_ = block_into_signalfd({SIGTERM, SIGINT});
+        watch(signals_.get(), &signal_tag, EPOLLIN);
+    }
     // Edge-triggered and never read: every expiry wakes the timerfd and so
     // reports an edge, and the expiration count is of no use. That keeps a
     // batch of expiring waits at one timer system call (the re-arm).
@@ -117,6 +124,8 @@ void Worker::dispatch(const epoll_event& event) {
         signalfd_siginfo info{};
         while (read(signals_.get(), &info, sizeof info) == sizeof info) {
         }
+        begin_drain();
+    } else if (tag == &stop_tag) {
         begin_drain();
     } else if (tag == &delay_tag) {
         fire_delays();

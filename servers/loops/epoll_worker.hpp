@@ -29,9 +29,13 @@ struct EpollWorkerConfig {
     // How long a worker without the gate waits before trying again
     // (nginx's accept_mutex_delay).
     std::chrono::nanoseconds gate_retry{std::chrono::milliseconds(500)};
+    // A worker thread of a threaded server: drain once this descriptor (an
+    // eventfd the main thread writes) is readable. -1: a worker process,
+    // which takes SIGTERM and SIGINT itself, through a signalfd.
+    int stop_fd = -1;
 };
 
-// Serves until SIGTERM or SIGINT, then stops accepting, finishes in-flight
+// Serves until SIGTERM or SIGINT (or stop_fd), then stops accepting, finishes in-flight
 // requests for up to drain_timeout and returns the exit code.
 int run_epoll_worker(const EpollWorkerConfig& config, WorkerCounters& counters,
                      const std::function<void()>& ready);

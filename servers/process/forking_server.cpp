@@ -1,5 +1,6 @@
 #include "process/forking_server.hpp"
 
+#include "common/pauser.hpp"
 #include "common/shared_memory.hpp"
 #include "process/supervisor.hpp"
 
@@ -18,9 +19,14 @@ int run_forking_server(std::string_view model, const ServerOptions& options, con
     hooks.on_exit = write_stats;
     hooks.on_snapshot = write_stats;
     SupervisorConfig supervisor{std::string(model), options.workers, options.drain_timeout};
-    return supervise(
-        supervisor, [&](int slot, const std::function<void()>& ready) { return worker(slot, slot_of(slot), ready); },
-        hooks);
+    auto child = [&](int slot, const std::function<void()>& ready) {
+        // Each worker process pauses on its own clock (--pause). The pauser
+        // is the master's grandchild: the master's waitpid never sees it,
+        // and the worker reaps it when it returns.
+        const Pauser pauser = Pauser::start(options.pause);
+        return worker(slot, slot_of(slot), ready);
+    };
+    return supervise(supervisor, child, hooks);
 }
 
 EpollWorkerConfig epoll_worker_config(const ServerOptions& options) {

@@ -1,7 +1,7 @@
 #pragma once
 // The master side that both forking servers share: per-worker counters in
 // shared memory, the ready line, respawn counts and the stats file (at exit
-// and on SIGUSR1), around the supervisor.
+// and on SIGUSR1), around the supervisor; and each worker's pauser (--pause).
 #include <functional>
 #include <string_view>
 

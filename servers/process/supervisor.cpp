@@ -138,6 +138,10 @@ bool Master::reap(bool respawn) {
     bool healthy = true;
     int status = 0;
     pid_t pid;
+    // Deaths only: without WUNTRACED and WCONTINUED a worker that its pauser
+    // stops and continues (--pause) is not reported, though each time it
+    // raises a SIGCHLD that brings us here. The pausers themselves are the
+    // workers' children, never ours.
     while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
         auto it = std::find(pids_.begin(), pids_.end(), pid);
         if (it == pids_.end()) continue;

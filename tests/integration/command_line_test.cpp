@@ -55,7 +55,8 @@ TEST_P(CommandLine, HelpExitsZeroAndDescribesDelay) {
     EXPECT_EQ(result.exit_code(), 0) << describe_wait_status(*result.status) << "\nstderr: " << result.err;
     EXPECT_NE(result.out.find("--delay"), std::string::npos) << "usage on stdout: " << result.out;
     for (const char* flag :
-         {"--listen", "--workers", "--stats", "--drain-timeout", "--cost-from-request", "--max-cost"}) {
+         {"--listen", "--workers", "--stats", "--drain-timeout", "--cost-from-request", "--max-cost",
+          "--critical-section", "--pause"}) {
         EXPECT_NE(result.out.find(flag), std::string::npos) << flag << " missing from usage";
     }
     if (!GetParam().model_flag.empty()) {
@@ -83,10 +84,28 @@ TEST_P(CommandLine, BadValuesExit2NamingTheFlag) {
         {"--listen", "127.0.0.1:99999"}, {"--work", "5parsecs"}, {"--idle-timeout", "-1s"},
         {"--header-timeout", "x"},    {"--drain-timeout", "1.2.3s"}, {"--backlog", "many"},
         {"--max-cost", "soon"},       {"--max-cost", "-1s"},
+        {"--critical-section", "1.5"}, {"--critical-section", "-0.1"}, {"--critical-section", "half"},
+        {"--critical-section", "nan"}, {"--pause", "5ms"},           {"--pause", "100ms/5ms"},
+        {"--pause", "5ms/5ms"},       {"--pause", "0/100ms"},       {"--pause", "x/100ms"},
+        {"--pause", "5ms/100ms/1s"},
     };
     for (const auto& args : cases) expect_rejected(args, args.front());
     if (!GetParam().model_flag.empty()) {
         expect_rejected({GetParam().model_flag, "bogus"}, GetParam().model_flag);
+    }
+}
+
+// The new flags' accepted forms start a server (the bounds included).
+TEST_P(CommandLine, AcceptsCriticalSectionAndPauseForms) {
+    const std::vector<std::vector<std::string>> cases = {
+        {"--critical-section", "0"}, {"--critical-section", "0.25"}, {"--critical-section", "1"},
+        {"--pause", "1ms/1s"},       {"--pause", "250us/5ms"},
+    };
+    for (const auto& flags : cases) {
+        SCOPED_TRACE(flags[0] + " " + flags[1]);
+        ServerProcess server(GetParam().binary, server_args(GetParam(), flags, 1));
+        ASSERT_TRUE(server.wait_ready()) << server.describe();
+        EXPECT_TRUE(server.stop().empty()) << "stopping left processes behind";
     }
 }
 

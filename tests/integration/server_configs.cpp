@@ -6,6 +6,8 @@ const std::vector<ServerConfig>& all_configs() {
     static const std::vector<ServerConfig> configs = {
         {"prefork_reuseport", PREFORK_EPOLL_BINARY, {"--listener", "reuseport"}, 2, 2, true, "--listener"},
         {"prefork_shared", PREFORK_EPOLL_BINARY, {"--listener", "shared"}, 2, 2, true, "--listener"},
+        // The control: the same epoll workers as threads of one process.
+        {"prefork_threads", PREFORK_EPOLL_BINARY, {"--as", "threads"}, 2, 2, false, "--as"},
         {"threadpool", THREADPOOL_BINARY, {}, 2, 2, false, ""},
         {"accept_mutex_epoll", ACCEPT_MUTEX_FORK_BINARY, {"--io", "epoll"}, 2, 2, true, "--io"},
         // One connection per process at a time: enough workers to hold every

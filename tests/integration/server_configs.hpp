@@ -1,6 +1,7 @@
 #pragma once
 // The server configurations every behaviour test runs against: each of the
-// three binaries, with the model flags that select its variants.
+// three binaries, with the model flags that select its variants (among them
+// prefork-epoll --as threads, the one-process control).
 #include <optional>
 #include <ostream>
 #include <string>
@@ -16,7 +17,7 @@ struct ServerConfig {
     std::vector<std::string> model_args; // e.g. {"--listener", "shared"}
     int workers = 2;                   // default --workers
     int concurrent_workers = 2;        // --workers for the 64-connection test
-    bool forking = false;              // a master with child processes
+    bool forking = false;              // a master with child (worker) processes
     std::string model_flag;            // the binary's own flag taking a value, if any
 };
 

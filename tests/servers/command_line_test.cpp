@@ -26,6 +26,8 @@ void expect_defaults(const pb::ServerOptions& o) {
     EXPECT_EQ(o.idle_timeout, 60s);
     EXPECT_EQ(o.header_timeout, 10s);
     EXPECT_EQ(o.drain_timeout, 5s);
+    EXPECT_EQ(o.handler.critical_share, 0.0);
+    EXPECT_FALSE(o.pause.enabled());
 }
 
 TEST(ServerOptions, Defaults) { expect_defaults(pb::ServerOptions{}); }
@@ -71,6 +73,38 @@ TEST(ParseCommandLine, CostFromRequestAndMaxCost) {
     EXPECT_TRUE(o.handler.cost_from_request);
     EXPECT_EQ(o.handler.max_cost, 250ms);
     EXPECT_EQ(o.handler.delay, 100ms) << "--delay stays the default for requests without a cost";
+}
+
+TEST(ParseCommandLine, CriticalSectionAndPause) {
+    char program[] = "core_tests";
+    char share_flag[] = "--critical-section";
+    char share[] = "0.25";
+    char pause_flag[] = "--pause";
+    char pause[] = "5ms/100ms";
+    char* argv[] = {program, share_flag, share, pause_flag, pause, nullptr};
+    const pb::ServerOptions o = pb::parse_command_line(5, argv, "test", "unit test");
+    EXPECT_EQ(o.handler.critical_share, 0.25);
+    ASSERT_TRUE(o.pause.enabled());
+    EXPECT_EQ(o.pause.pause, 5ms);
+    EXPECT_EQ(o.pause.period, 100ms);
+}
+
+TEST(PauseSchedule, ParsesPauseSlashPeriodOnly) {
+    struct Case {
+        const char* text;
+        bool valid;
+    };
+    const Case cases[] = {
+        {"5ms/100ms", true}, {"250us/1s", true}, {"99ms/100ms", true}, {"100ms/100ms", false},
+        {"0/100ms", false},  {"5ms", false},     {"/100ms", false},    {"5ms/", false},
+        {"5ms/100ms/1s", false}, {"x/1s", false}, {"", false},
+    };
+    for (const Case& c : cases) {
+        SCOPED_TRACE(c.text);
+        EXPECT_EQ(pb::parse_pause_schedule(c.text).has_value(), c.valid);
+    }
+    EXPECT_EQ(pb::format_pause_schedule(*pb::parse_pause_schedule("5ms/100ms")), "5ms/100ms");
+    EXPECT_EQ(pb::format_pause_schedule(pb::PauseSchedule{}), "off");
 }
 
 TEST(ParseCommandLine, ExtendIsCalled) {
