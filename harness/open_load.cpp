@@ -73,6 +73,7 @@ std::vector<std::string> load_command(const RunContext& context, const ServerSpe
         command.insert(command.end(), {"--cost", cost});
     if (load.connect_per_request) command.push_back("--connect-per-request");
     if (load.realtime) command.push_back("--realtime");
+    if (load.spin) command.insert(command.end(), {"--spin", format_duration(*load.spin)});
     // Each thread on its own CPU of wrk's (the process is pinned to them all).
     if (!context.pinning.wrk_cpus.empty()) command.insert(command.end(), {"--cpus", cpu_list(context.pinning.wrk_cpus)});
     for (const std::string& header : scenario.wrk.headers) command.insert(command.end(), {"-H", header});

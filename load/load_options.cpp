@@ -70,7 +70,7 @@ ParsedOptions parse_load_options(int argc, char** argv) {
                  "stall shows in the latency (no coordinated omission).",
                  "prefork-load"};
     LoadOptions options;
-    std::string duration = "10s", warmup = "0", timeout = "8s", arrival = "poisson", cpus, progress = "5s";
+    std::string duration = "10s", warmup = "0", timeout = "8s", arrival = "poisson", cpus, progress = "5s", spin = "100us";
     std::vector<std::string> costs;
     app.add_option("url", options.url, "http://HOST:PORT/PATH")->required();
     app.add_option("--rate", options.rate, "Requests per second offered (required unless --closed)");
@@ -102,6 +102,11 @@ ParsedOptions parse_load_options(int argc, char** argv) {
     app.add_option("-H,--header", options.headers, "A request header (repeatable); default: the documented wrk headers");
     app.add_option("--cpus", cpus, "CPUs for the threads, round robin, e.g. 1 or 0-1,3 (default: not pinned)");
     app.add_flag("--realtime", options.realtime, "Run the threads under SCHED_FIFO (root or CAP_SYS_NICE)");
+    app.add_option("--spin", spin,
+                   "Wake this long before each send and spin to it: sends within a µs, at the price of a CPU's share "
+                   "(about spin x rate); 0 sleeps to the send time (tens of µs late), for a generator that shares "
+                   "CPUs with the server")
+        ->capture_default_str();
     app.add_option("--progress", progress, "Interval of the progress line on stderr (0: none)")->capture_default_str();
     try {
         app.parse(argc, argv);
@@ -109,6 +114,7 @@ ParsedOptions parse_load_options(int argc, char** argv) {
         options.warmup = duration_of("--warmup", warmup, true);
         options.timeout = duration_of("--timeout", timeout, false);
         options.progress = duration_of("--progress", progress, true);
+        options.spin = duration_of("--spin", spin, true);
         const std::optional<Arrival> parsed_arrival = parse_arrival(arrival);
         if (!parsed_arrival) throw std::invalid_argument(fmt::format("--arrival: expected poisson or uniform, got \"{}\"", arrival));
         options.arrival = *parsed_arrival;

@@ -32,6 +32,7 @@ struct LoadOptions {
     std::vector<std::string> headers;                 // empty: the documented wrk headers
     std::vector<int> cpus;                            // the threads' CPUs, round robin; empty: not pinned
     bool realtime = false;                            // SCHED_FIFO
+    std::chrono::nanoseconds spin{100'000};           // spin this long before each send (0: sleep to the send time)
     std::chrono::nanoseconds progress{std::chrono::seconds(5)}; // 0: no progress line
 };
 

@@ -19,9 +19,8 @@ namespace pb::load {
 namespace {
 
 // A timerfd wake-up comes tens of µs late (the thread's timer slack is cut
-// to 1 ns in run(), the scheduler's wake-up remains): the loop wakes this much
-// before a due send and spins the rest.
-constexpr std::int64_t spin_ns = 100'000;
+// to 1 ns in run(), the scheduler's wake-up remains): the loop wakes
+// config_.spin_ns (--spin) before a due send and spins the rest.
 // How often timeouts and reconnections are looked at.
 constexpr std::int64_t check_interval_ns = 1'000'000;
 // A connection that failed to connect tries again after this.
@@ -130,8 +129,8 @@ void LoadWorker::run(std::int64_t start_ns) {
         // Spin only for a send: the housekeeping check needs no precision.
         int timeout = -1;
         const std::int64_t next_send = next_ < count_ ? start_ns_ + intended_ns(next_) : INT64_MAX;
-        if (next_send - now <= spin_ns) timeout = 0;
-        else wait_until(std::min(next_send - spin_ns, next_expiry_check_ns_));
+        if (next_send - now <= config_.spin_ns) timeout = 0;
+        else wait_until(std::min(next_send - config_.spin_ns, next_expiry_check_ns_));
         const int n = ::epoll_wait(epoll_.get(), events.data(), static_cast<int>(events.size()), timeout);
         if (n < 0 && errno != EINTR) throw_system_error("epoll_wait", "load worker");
         now = now_ns();

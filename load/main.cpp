@@ -65,6 +65,7 @@ RunConfig make_config(const LoadOptions& options) {
     config.connect_per_request = options.connect_per_request;
     config.mode = options.closed ? LoadMode::closed : LoadMode::open;
     config.warmup_ns = options.warmup.count();
+    config.spin_ns = options.spin.count();
     config.end_ns = (options.warmup + options.duration).count();
     config.timeout_ns = options.timeout.count();
     config.seed = options.seed;

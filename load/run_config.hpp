@@ -25,6 +25,7 @@ struct RunConfig {
     std::int64_t end_ns = 0;         // warm-up + duration: nothing is sent later
     std::int64_t timeout_ns = 0;
     std::uint64_t seed = 1;          // --seed: also seeds each thread's idle-connection draws
+    std::int64_t spin_ns = 100'000;  // --spin: how long before a due send the loop stops sleeping
 };
 
 // The monotonic clock in nanoseconds: the one time base of the generator.

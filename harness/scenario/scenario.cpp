@@ -229,12 +229,12 @@ void read_costs(const TomlReader& reader, const toml::table& table, OpenLoad& lo
 // costs and connections (the flags of load/'s prefork-load).
 void read_load(const TomlReader& reader, const toml::table& table, Scenario& scenario) {
     reader.only({"generator", "loop", "rates", "utilization", "arrival", "cost", "costs", "connections", "threads",
-                 "connect_per_request", "realtime", "seed", "requests", "duration", "warmup", "timeout"});
+                 "connect_per_request", "realtime", "spin", "seed", "requests", "duration", "warmup", "timeout"});
     const std::string generator = reader.string("generator", "wrk");
     if (generator != "wrk" && generator != "open") return reader.fail("generator", "\"wrk\" or \"open\"");
     if (generator == "wrk") {
         for (const char* key : {"loop", "rates", "utilization", "arrival", "cost", "costs", "connections", "threads",
-                                "connect_per_request", "realtime", "seed", "requests", "duration", "warmup", "timeout"})
+                                "connect_per_request", "realtime", "spin", "seed", "requests", "duration", "warmup", "timeout"})
             if (reader.has(key)) reader.fail(key, "no such key with generator = \"wrk\" (wrk's are in [wrk])");
         return;
     }
@@ -271,6 +271,9 @@ void read_load(const TomlReader& reader, const toml::table& table, Scenario& sce
     if (load.closed && load.connect_per_request)
         reader.fail("connect_per_request", "false with loop = \"closed\" (the closed loop keeps its connections)");
     load.realtime = reader.boolean("realtime", load.realtime);
+    // A generator that shares CPUs with the server must not spin before each
+    // send: "0" sleeps to the send time instead.
+    if (reader.has("spin")) load.spin = reader.duration("spin", std::chrono::nanoseconds::zero());
     load.seed = static_cast<std::uint64_t>(reader.positive_int("seed", static_cast<int>(load.seed), 2'000'000'000));
     // A count of requests gives every offered load the same statistical
     // weight (a tail percentile needs a number of requests, not of seconds).

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <stdexcept>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -83,6 +84,7 @@ struct OpenLoad {
     bool connect_per_request = false;
     bool closed = false;               // loop = "closed": each connection sends when answered (no rate)
     bool realtime = false;             // the generator's threads under SCHED_FIFO
+    std::optional<std::chrono::nanoseconds> spin; // prefork-load --spin; unset: its default
     std::uint64_t seed = 1;
     std::uint64_t requests = 0;        // > 0: each run lasts this many requests at its rate (duration unused)
     std::chrono::nanoseconds duration{std::chrono::seconds(30)};

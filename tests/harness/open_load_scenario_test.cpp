@@ -59,8 +59,10 @@ TEST(OpenLoadScenario, EveryKeyIsRead) {
 
 TEST(OpenLoadScenario, RequestsRealtimeAndAConnectionSweep) {
     const Scenario s = parse("[load]\ngenerator = \"open\"\nrates = [100, 200]\nconnections = [1, 4, 16]\n"
-                             "realtime = true\nrequests = 30000\n");
+                             "realtime = true\nrequests = 30000\nspin = \"0\"\n");
     EXPECT_TRUE(s.load.realtime);
+    EXPECT_EQ(s.load.spin, std::chrono::nanoseconds::zero());
+    EXPECT_FALSE(parse("[load]\ngenerator = \"open\"\nrates = [1]\n").load.spin) << "unset: the generator's default";
     EXPECT_EQ(s.load.requests, 30000u);
     EXPECT_EQ(s.load.connections, (std::vector<int>{1, 4, 16}));
     const std::vector<PlannedRun> plan = plan_runs(s);

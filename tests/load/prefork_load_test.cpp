@@ -64,7 +64,7 @@ TEST(PreforkLoad, HelpExitsZeroAndNamesTheFlags) {
     EXPECT_EQ(help.exit_status, 0);
     for (const char* flag : {"--rate", "--duration", "--warmup", "--connections", "--threads", "--arrival", "--cost", "--seed",
                              "--connect-per-request", "--closed", "--timeout", "--json", "--header", "--realtime",
-                             "--write-schedule", "--schedule-only", "drawn uniformly at random"})
+                             "--write-schedule", "--schedule-only", "drawn uniformly at random", "--spin"})
         EXPECT_NE(help.output.find(flag), std::string::npos) << flag;
 }
 
@@ -76,6 +76,7 @@ TEST(PreforkLoad, ABadValueIsOneLineNamingTheFlagAndExitStatusTwo) {
         {{"--rate", "10", "--arrival", "bursty", "http://127.0.0.1:1/"}, "--arrival"},
         {{"--rate", "10", "--cost", "exp:", "http://127.0.0.1:1/"}, "--cost"},
         {{"--rate", "10", "--cpus", "one", "http://127.0.0.1:1/"}, "--cpus"},
+        {{"--rate", "10", "--spin", "soon", "http://127.0.0.1:1/"}, "--spin"},
         {{"--rate", "10", "--threads", "4", "--connections", "2", "http://127.0.0.1:1/"}, "--connections"},
         {{"--rate", "10", "ftp://127.0.0.1:1/"}, "URL"},
         {{"--rate", "10", "--schedule-only", "http://127.0.0.1:1/"}, "--schedule-only"},
@@ -114,6 +115,21 @@ TEST(PreforkLoad, AFixedWaitIsMeasuredFromTheIntendedSend) {
     std::uint64_t in_buckets = 0;
     for (const auto& bucket : json["histogram"]["buckets"]) in_buckets += bucket[1].get<std::uint64_t>();
     EXPECT_EQ(in_buckets, json["completed"].get<std::uint64_t>()) << "the buckets hold every measured response";
+}
+
+// --spin 0 sleeps to each send instead of spinning to it (a generator that
+// shares CPUs with the server): later sends, but every one sent and timed.
+TEST(PreforkLoad, WithoutASpinEveryRequestIsStillSentAndAnswered) {
+    Server server({"--delay", "1ms", "--workers", "1"});
+    TempDir temp;
+    const auto json_file = temp.path() / "load.json";
+    const Captured result = run_load({"--rate", "300", "--duration", "1s", "--connections", "8", "--spin", "0",
+                                      "--json", json_file.string(), "--progress", "0", server.url()});
+    ASSERT_EQ(result.exit_status, 0) << result.output;
+    const nlohmann::json json = nlohmann::json::parse(read_whole_file(json_file).value_or("{}"));
+    EXPECT_EQ(json["completed"].get<std::uint64_t>(), json["scheduled"].get<std::uint64_t>()) << result.output;
+    EXPECT_EQ(json["measured_sent"].get<std::uint64_t>(), json["scheduled"].get<std::uint64_t>()) << result.output;
+    EXPECT_GE(json["percentiles_us"]["50"].get<double>(), 1000) << "the 1 ms wait";
 }
 
 TEST(PreforkLoad, ANewConnectionPerRequestTimesItsConnect) {
