@@ -225,6 +225,7 @@ void measure_open(const RunContext& context, LaunchedServer& server, const Files
     result.open.lateness_p50_us = report.lateness_p50_us;
     result.open.lateness_p99_us = report.lateness_p99_us;
     result.open.queued = report.queued;
+    result.open.wall_s = report.wall_s;
     result.open.client_bound = report.client_bound;
     result.open.client_bound_reason = report.client_bound_reason;
     stop_and_count(server, baseline, result);

@@ -39,6 +39,7 @@ OpenLoadReport parse_open_load_report(const std::filesystem::path& file) {
         report.lateness_p50_us = json.at("send_lateness_us").at("50").get<double>();
         report.lateness_p99_us = json.at("send_lateness_us").at("99").get<double>();
         report.queued = json.at("client_queue").at("queued").get<std::uint64_t>();
+        report.wall_s = json.value("wall_s", 0.0);
         report.client_bound = json.at("client_bound").get<bool>();
         report.client_bound_reason = json.at("client_bound_reason").get<std::string>();
         return report;

@@ -16,6 +16,7 @@ struct OpenLoadReport {
     std::uint64_t scheduled = 0;
     double lateness_p50_us = 0, lateness_p99_us = 0;
     std::uint64_t queued = 0;      // requests that waited for a free connection
+    double wall_s = 0;             // the generator's whole run (warm-up and drain too): what the samplers span
     bool client_bound = false;
     std::string client_bound_reason;
 };

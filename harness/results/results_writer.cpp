@@ -72,12 +72,18 @@ std::string latency(const RunResult& run, const Measured& m, double percentile) 
     return m.latency ? number(run.wrk.latency_at(percentile)) : std::string();
 }
 
+// The window the samplers spanned: wrk's duration, or the open loop's whole
+// run (its warm-up and drain are sampled too).
+double sampled_seconds(const RunResult& run) {
+    return run.generator == "open" && run.open.wall_s > 0 ? run.open.wall_s : run.wrk.duration_s;
+}
+
 std::string server_cpu_percent(const RunResult& run, const Measured& m) {
-    return number_if(m.server_usage && m.wrk, cpu_percent(run.server_usage, run.wrk.duration_s));
+    return number_if(m.server_usage && m.wrk, cpu_percent(run.server_usage, sampled_seconds(run)));
 }
 
 std::string wrk_cpu_percent(const RunResult& run, const Measured& m) {
-    return number_if(m.wrk_usage && m.wrk, cpu_percent(run.wrk_usage, run.wrk.duration_s));
+    return number_if(m.wrk_usage && m.wrk, cpu_percent(run.wrk_usage, sampled_seconds(run)));
 }
 
 std::string workers_connections(const RunResult& run, const Measured& m, bool maximum) {

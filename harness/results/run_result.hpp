@@ -47,6 +47,7 @@ struct OpenRun {
     bool client_bound = false;      // prefork-load's own verdict
     std::string client_bound_reason;
     std::string loop = "open";      // "open" or "closed" (prefork-load --closed)
+    double wall_s = 0;              // the generator's whole run: the window its and the server's CPU time span
 };
 
 // A server's restarts under load and the kernel settings of its run.

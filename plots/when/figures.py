@@ -1,7 +1,9 @@
 """The figures of the when experiments: each measured curve (solid, the
 points pooled over repetitions, a bar from the lowest to the highest
 repetition's own p99) beside its model's simulated policy on the same
-requests (dashed, the same colour). Latency is in units of the mean cost S;
+requests (dashed, the same colour), each request costing its work plus the
+CPU the run measured per request beyond it (server and generator); dotted,
+the same policy with the work alone. Latency is in units of the mean cost S;
 a point whose generator timed requests out, or that answered under 97 % of
 the offered rate, is saturated and hollow."""
 
@@ -60,6 +62,9 @@ def latency_panel(ax, points: pd.DataFrame, x: str, percentile: str = "p99", cat
         theory = rows[f"theory_{percentile}_ms"].to_numpy() / scale
         if np.isfinite(theory).any():
             ax.plot(xs, theory, "--", color=color, marker="x", markersize=5, alpha=0.9, zorder=3)
+        bare = rows[f"work_only_{percentile}_ms"].to_numpy() / scale if f"work_only_{percentile}_ms" in rows else []
+        if len(bare) and np.isfinite(bare).any():
+            ax.plot(xs, bare, ":", color=color, linewidth=1, alpha=0.7, zorder=2)
     ax.set_yscale("log")
     ax.set_ylabel(f"{percentile} / S")
     ax.set_title(title, fontsize=10)
@@ -74,7 +79,9 @@ def legend(fig: Figure, points: pd.DataFrame) -> None:
     """The models and the marks, in the first panel (matplotlib 3.6 has no
     legend outside a constrained layout)."""
     handles = [Line2D([], [], color=color_for(s), marker="o", label=s) for s in _series(points)]
-    handles += [Line2D([], [], color="0.3", linestyle="--", marker="x", label="simulated policy, same requests"),
+    handles += [Line2D([], [], color="0.3", linestyle="--", marker="x",
+                       label="simulated policy, same requests, measured CPU/request"),
+                Line2D([], [], color="0.3", linestyle=":", linewidth=1, label="simulated, the work alone"),
                 Line2D([], [], color="0.3", marker="o", markerfacecolor="white", linestyle="", label="saturated"),
                 Line2D([], [], color="0.3", linewidth=3, alpha=0.5, label="p99 range of repetitions")]
     fig.axes[0].legend(handles=handles, loc="upper left", fontsize=7, framealpha=0.85)

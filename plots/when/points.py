@@ -46,6 +46,8 @@ def _run_row(results, run, commands, prefork_load: Path | None) -> dict:
         "suspect": run["status"] == "suspect",
         "worker_connections": counts,
         "theory": None,
+        "theory_work_only": None,
+        "overhead_us": np.nan,
         "policy": "",
         "theory_error": "",
         "reconnects": int(report.get("reconnects", 0)),
@@ -60,11 +62,30 @@ def _run_row(results, run, commands, prefork_load: Path | None) -> dict:
     try:
         choice = policy_for(run["layout"], bool(run["connect_per_request"]), counts)
         send_at, work, warmup = run_schedule(commands[run_id], prefork_load)
-        row["theory"] = simulated_responses(choice, send_at, work, warmup, seed=run_id)
+        overhead = overhead_per_request(run, report, float(np.mean(work)))
+        row["overhead_us"] = overhead * 1e6
+        row["theory"] = simulated_responses(choice, send_at, work + overhead, warmup, seed=run_id)
+        row["theory_work_only"] = simulated_responses(choice, send_at, work, warmup, seed=run_id)
         row["policy"] = choice.describe()
     except (TheoryError, KeyError, ValueError) as error:
         row["theory_error"] = str(error)
     return row
+
+
+def overhead_per_request(run, report: dict, mean_work_s: float) -> float:
+    """The CPU a request costs beyond its work, in seconds, as the run
+    measured it: the server's CPU time per request sent less the mean work,
+    and, when the generator shares the server's CPUs (pinning none), the
+    generator's CPU time per request too (capacity it takes from the
+    workers). Both are sampled over the generator's whole run, warm-up
+    included, as `sent` counts it. It is an input of the simulation (the
+    service demand), measured, not fitted to any latency."""
+    sent = max(1, int(report.get("sent", 0)))
+    server = float(run.get("server_cpu_s", np.nan)) / sent - mean_work_s
+    generator = float(report.get("generator_cpu_s", 0.0)) / sent if str(run.get("pinning", "")) == "none" else 0.0
+    if not np.isfinite(server):
+        server = 0.0
+    return max(0.0, server) + generator
 
 
 def closed_loop_rate(layout, connections: int, counts: list[int], mean_ms: float) -> float:
@@ -84,6 +105,11 @@ def uneven_split_chance(connections: int, workers: int = 2) -> float:
     if workers != 2:
         raise ValueError("the closed form here is for two workers")
     return min(1.0, 2 * 0.5 ** connections)
+
+
+def _p(values, p: float) -> float:
+    """A percentile in ms of response times in s; NaN for none."""
+    return float(np.percentile(values, p, method="inverted_cdf") * 1e3) if values is not None else np.nan
 
 
 def _mean(values: list[float]) -> float:
@@ -109,6 +135,8 @@ def point_table(path, prefork_load: Path | None) -> pd.DataFrame:
         pool = histogram.pooled([r["buckets"] for r in per_run])
         theory = [r["theory"] for r in per_run if r["theory"] is not None]
         simulated = np.concatenate(theory) if len(theory) == len(per_run) and theory else None
+        bare = [r["theory_work_only"] for r in per_run if r["theory_work_only"] is not None]
+        work_only = np.concatenate(bare) if len(bare) == len(per_run) and bare else None
         first = group.iloc[0]
         low, high = _spread([r["p99_ms"] for r in per_run])
         offered = _mean([r["offered_rps"] for r in per_run])
@@ -150,6 +178,9 @@ def point_table(path, prefork_load: Path | None) -> pd.DataFrame:
             "theory_p99_ms": float(np.percentile(simulated, 99, method="inverted_cdf") * 1e3) if simulated is not None else np.nan,
             "theory_p999_ms": float(np.percentile(simulated, 99.9, method="inverted_cdf") * 1e3) if simulated is not None else np.nan,
             "theory_mean_ms": float(simulated.mean() * 1e3) if simulated is not None else np.nan,
+            "work_only_p99_ms": _p(work_only, 99),
+            "work_only_p50_ms": _p(work_only, 50),
+            "overhead_us": _mean([r["overhead_us"] for r in per_run]),
             "theory_error": "; ".join(sorted({r["theory_error"] for r in per_run if r["theory_error"]})),
             "theory_rps": _mean([r.get("theory_rps", np.nan) for r in per_run]),
             "mean_work_ms": mean_work_ms(cost),

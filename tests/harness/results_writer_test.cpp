@@ -203,6 +203,17 @@ TEST_F(ResultsWriterTest, IdleRunsHaveTheirOwnColumns) {
         EXPECT_EQ(r[0].at(empty), "") << empty;
 }
 
+// An open loop samples the generator's whole run (warm-up and drain too):
+// CPU percentages are over that span, not the measured duration alone.
+TEST_F(ResultsWriterTest, AnOpenLoopsCpuPercentIsOverTheWholeSampledRun) {
+    RunResult open = runs_[0];
+    open.generator = "open";
+    open.open.wall_s = 20; // duration_s is 10; server CPU 2 s
+    write_runs_csv(dir_ / "runs.csv", std::vector<RunResult>{open});
+    auto r = records(parse_csv(read_file(dir_ / "runs.csv")))[0];
+    EXPECT_EQ(r["server_cpu_percent"], "10");
+}
+
 TEST_F(ResultsWriterTest, OneRowPerRunWithTheMeasuredValues) {
     write_runs_csv(dir_ / "runs.csv", runs_);
     const auto rows = parse_csv(read_file(dir_ / "runs.csv"));

@@ -103,3 +103,13 @@ def test_the_verdict_groups_the_cells_and_checks_the_exponential_case_against_20
     rows = agreement_rows(points).set_index(["series", "utilization"])
     assert bool(rows.loc[("threadpool", 0.8), "within"]) and not bool(rows.loc[("threadpool", 0.5), "within"])
     assert "outside 20 %" in text
+
+
+def test_the_overhead_is_the_measured_cpu_per_request_beyond_the_work():
+    from plots.when.points import overhead_per_request
+    report = {"sent": 1000, "generator_cpu_s": 0.04}
+    shared = {"server_cpu_s": 1.05, "pinning": "none"}
+    assert overhead_per_request(shared, report, 0.001) == pytest.approx(50e-6 + 40e-6)
+    apart = {"server_cpu_s": 1.05, "pinning": "server=0 wrk=1"}
+    assert overhead_per_request(apart, report, 0.001) == pytest.approx(50e-6), "a generator on its own CPUs takes none"
+    assert overhead_per_request({"server_cpu_s": 0.9, "pinning": "x"}, report, 0.001) == 0, "never below the work"
