@@ -82,7 +82,7 @@ def legend(fig: Figure, points: pd.DataFrame) -> None:
     handles += [Line2D([], [], color="0.3", linestyle="--", marker="x",
                        label="simulated policy, same requests, measured CPU/request"),
                 Line2D([], [], color="0.3", linestyle=":", linewidth=1, label="simulated, the work alone"),
-                Line2D([], [], color="0.3", marker="o", markerfacecolor="white", linestyle="", label="saturated"),
+                Line2D([], [], color="0.3", marker="o", markerfacecolor="white", linestyle="", label="fell behind: timeouts, < 97 % answered, or requests waiting for a connection"),
                 Line2D([], [], color="0.3", linewidth=3, alpha=0.5, label="p99 range of repetitions")]
     fig.axes[0].legend(handles=handles, loc="upper left", fontsize=7, framealpha=0.85)
 
