@@ -113,7 +113,8 @@ reproduce: configure
 # redraws from the newest results of each scenario.
 when: configure
 	cmake --build $(BUILD_DIR) -j $(JOBS) --target prefork-bench prefork-load prefork-epoll threadpool accept-mutex-fork
-	MPLBACKEND=Agg $(PYTHON) -m plots.when --build-dir $(BUILD_DIR) $(if $(QUICK),--quick) $(if $(NO_RUN),--no-run)
+	MPLBACKEND=Agg $(PYTHON) -m plots.when --build-dir $(BUILD_DIR) $(if $(QUICK),--quick,--results-root $(RESULTS)) \
+	  $(if $(NO_RUN),--no-run)
 
 # make compare A=results/<hostA>/<run> B=results/<hostB>/<run>
 compare: deps

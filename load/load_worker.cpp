@@ -118,8 +118,9 @@ void LoadWorker::run(std::int64_t start_ns) {
     std::array<epoll_event, 256> events{};
     for (;;) {
         std::int64_t now = now_ns();
-        dispatch_due(now);
+        // Queued requests first: a slot freed meanwhile is theirs, not a newer one's.
         drain_fifo();
+        dispatch_due(now);
         if (now >= next_expiry_check_ns_) {
             expire(now);
             reconnect_due(now);

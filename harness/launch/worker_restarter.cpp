@@ -4,6 +4,8 @@
 #include <csignal>
 #include <fmt/format.h>
 #include <fstream>
+#include <iterator>
+#include <optional>
 #include <sstream>
 
 #include "common/system_error.hpp"
@@ -24,6 +26,21 @@ std::vector<pid_t> child_processes(pid_t parent) {
     return children;
 }
 
+std::optional<unsigned long long> start_time(pid_t pid) {
+    std::ifstream in(fmt::format("/proc/{}/stat", pid));
+    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    // Field 22, counted after the command, which is in parentheses and may hold spaces.
+    const std::size_t close = stat.rfind(')');
+    if (close == std::string::npos) return std::nullopt;
+    std::istringstream fields(stat.substr(close + 2));
+    std::string field;
+    for (int i = 3; i < 22 && fields >> field; ++i) {
+    }
+    unsigned long long ticks = 0;
+    if (!(fields >> ticks)) return std::nullopt;
+    return ticks;
+}
+
 WorkerRestarter::WorkerRestarter(pid_t master, int signal, std::chrono::nanoseconds every)
     : master_(master), signal_(signal), every_(every), start_(Clock::now()), next_(start_ + every) {}
 
@@ -34,7 +51,15 @@ void WorkerRestarter::tick() {
     const std::vector<pid_t> workers = child_processes(master_);
     if (workers.empty())
         throw std::runtime_error(fmt::format("restart: the server (pid {}) has no worker process to signal", master_));
-    const pid_t pid = workers[events_.size() % workers.size()];
+    // The oldest: a replacement is the youngest, so the workers take turns
+    // whatever pids the respawns get.
+    pid_t pid = workers.front();
+    std::optional<unsigned long long> oldest = start_time(pid);
+    for (pid_t worker : workers)
+        if (const auto started = start_time(worker); started && (!oldest || *started < *oldest)) {
+            oldest = started;
+            pid = worker;
+        }
     if (kill(pid, signal_) != 0) throw_system_error("kill", fmt::format("{}, SIG{}", pid, signal_name(signal_)));
     events_.push_back({std::chrono::duration<double>(now - start_).count(), pid, signal_});
 }

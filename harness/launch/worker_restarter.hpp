@@ -1,11 +1,13 @@
 #pragma once
 // Restarts under load: every `every`, one worker process of a forking server
 // gets `signal` (SIGKILL: it dies, its connections are reset; SIGTERM: it
-// drains and exits), and the server's master replaces it. The workers take
-// turns, lowest pid first. What the clients see (resets, reconnects) is the
+// drains and exits), and the server's master replaces it. The oldest worker
+// is signalled each time, so the workers take turns (a replacement is the
+// youngest). What the clients see (resets, reconnects) is the
 // run's measurement; the signals sent are recorded beside it.
 #include <chrono>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <sys/types.h>
 #include <vector>
@@ -20,6 +22,8 @@ struct RestartEvent {
 
 // The direct children of `parent` (from /proc/PID/task/*/children), sorted.
 std::vector<pid_t> child_processes(pid_t parent);
+// When a process started (/proc/PID/stat's starttime, clock ticks since boot).
+std::optional<unsigned long long> start_time(pid_t pid);
 
 class WorkerRestarter {
 public:

@@ -12,13 +12,14 @@ class Failure(Exception):
     """A step failed; the message says which and what to do."""
 
 
-def run_scenario(build_dir: Path, scenario: Path, results_root: Path, extra: list[str] | None = None) -> None:
+def run_scenario(build_dir: Path, scenario: Path, results_root: Path, extra: list[str] | None = None,
+                 who: str = "reproduce") -> None:
     """prefork-bench run SCENARIO --out RESULTS_ROOT [EXTRA...], its output left on the terminal; Failure unless it succeeds."""
     binary = build_dir / "harness" / "prefork-bench"
     if not binary.is_file():
         raise Failure(f"{binary} not found: build it first (make build)")
     command = [str(binary), "run", str(scenario), "--out", str(results_root), *(extra or [])]
-    print(f"reproduce: {' '.join(command)}", flush=True)
+    print(f"{who}: {' '.join(command)}", flush=True)
     try:
         # The harness runs plots.summary: with this interpreter, which has pandas.
         env = {**os.environ, "PREFORK_BENCH_PYTHON": sys.executable}

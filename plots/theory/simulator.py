@@ -194,15 +194,15 @@ _IDLE, _BUSY = 0, 1
 
 
 def _events(send: np.ndarray, work: np.ndarray, k: int, route: str, picks, owners, u,
-            process_of_worker: list[int], share: float, clocks: list[_Clock] | None) -> np.ndarray:
+            process_of_worker: list[int], critical_work: np.ndarray, clocks: list[_Clock] | None) -> np.ndarray:
     """The event simulation. route: "shared" (one FIFO), "worker" (request i
     to worker picks[i]) or "client" (owners, draws u: the keep-alive
     client)."""
     n = len(send)
     s = send.tolist()
-    critical = (work * share).tolist()
-    rest = (work * (1.0 - share)).tolist()
-    locking = share > 0
+    critical = critical_work.tolist()
+    rest = (work - critical_work).tolist()
+    locking = bool((critical_work > 0).any())
     done = [0.0] * n
     heap: list = []
     push, pop = heapq.heappush, heapq.heappop
@@ -377,6 +377,7 @@ def simulate(send_at, work, policy: Policy | str, workers: int, *, seed: int = 1
              connections_per_worker: Sequence[int] | None = None,
              process_of_worker: Sequence[int] | None = None,
              critical_share: float = 0.0, pause: Pauses | tuple | None = None,
+             critical_work=None,
              engine: str = "auto") -> np.ndarray:
     """Response times (completion - intended send), one per request, in the
     unit of the inputs.
@@ -388,6 +389,9 @@ def simulate(send_at, work, policy: Policy | str, workers: int, *, seed: int = 1
     PARTITIONED's connection counts, one per worker. process_of_worker: the
     process of each worker (default: SHARED one process, else one each).
     critical_share: F in [0, 1]. pause: Pauses or (length, period[, phases]).
+    critical_work: instead of F, the locked part of each request's work
+    (0 <= critical_work <= work), e.g. when work holds costs the lock does
+    not cover.
     engine: "auto" (fast paths without lock and pauses), "fast" or "events".
     """
     send = np.asarray(send_at, dtype=float)
@@ -403,6 +407,14 @@ def simulate(send_at, work, policy: Policy | str, workers: int, *, seed: int = 1
         raise ValueError("work must be finite and non-negative, send_at finite")
     if not 0.0 <= critical_share <= 1.0:
         raise ValueError(f"critical_share must be in [0, 1], got {critical_share}")
+    if critical_work is not None:
+        if critical_share:
+            raise ValueError("either critical_share or critical_work, not both")
+        critical_work = np.asarray(critical_work, dtype=float)
+        if critical_work.shape != work.shape or (critical_work < 0).any() or (critical_work > work).any():
+            raise ValueError("critical_work: one value per request, between 0 and its work")
+    else:
+        critical_work = work * critical_share
     processes = list(process_of_worker) if process_of_worker is not None else _default_processes(policy, workers)
     if len(processes) != workers or min(processes) < 0:
         raise ValueError("process_of_worker needs one non-negative process number per worker")
@@ -441,11 +453,11 @@ def simulate(send_at, work, policy: Policy | str, workers: int, *, seed: int = 1
 
     if engine not in ("auto", "fast", "events"):
         raise ValueError(f"engine is auto, fast or events, got {engine!r}")
-    plain = critical_share == 0 and clocks is None
+    plain = not (critical_work > 0).any() and clocks is None
     if engine == "fast" and not plain:
         raise ValueError("the fast paths have no lock and no pauses")
     if engine == "events" or not plain:
-        return _events(send, work, workers, route, picks, owners, u, processes, critical_share, clocks)
+        return _events(send, work, workers, route, picks, owners, u, processes, critical_work, clocks)
     if route == "shared":
         return _min_heap(send, work, workers)
     if route == "worker":

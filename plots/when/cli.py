@@ -31,7 +31,7 @@ def run_all(build_dir: Path, root: Path, quick: bool) -> None:
     for experiment in EXPERIMENTS:
         for name, file in zip(experiment.scenarios, experiment.files):
             extra = list(QUICK_BY_SCENARIO.get(name, experiment.quick)) if quick else []
-            run_scenario(build_dir, Path(file), root, extra)
+            run_scenario(build_dir, Path(file), root, extra, who="when")
 
 
 def newest(root: Path, host: str) -> list[Path]:
@@ -53,9 +53,30 @@ def _expected_in_flight(points: pd.DataFrame) -> pd.DataFrame:
     return points
 
 
-def build(sources: list[Path], prefork_load: Path, out: Path) -> tuple[pd.DataFrame, pd.DataFrame, list[Path]]:
+def points_of(sources: list[Path], prefork_load: Path | None) -> pd.DataFrame:
+    """Every point of these results directories, with its theory (none without prefork_load)."""
     points = pd.concat([point_table(s, prefork_load) for s in sources], ignore_index=True)
-    points = _expected_in_flight(points)
+    return _expected_in_flight(points)
+
+
+def read_points(path: Path) -> pd.DataFrame:
+    """when-points.csv as points_of gave it (the notebook reads the committed one)."""
+    points = pd.read_csv(path, keep_default_na=True)
+    for column in ("closed_loop", "connect_per_request", "saturated"):
+        points[column] = points[column].astype(str).str.lower() == "true"
+    for column in ("policy", "theory_error", "restart_signal", "sysctl", "flags", "cost", "worker_connections"):
+        points[column] = points[column].fillna("").astype(str)
+    return points
+
+
+def build(sources: list[Path], prefork_load: Path, out: Path) -> tuple[pd.DataFrame, pd.DataFrame, list[Path]]:
+    points = points_of(sources, prefork_load)
+    table, drawn = draw(points, out)
+    return points, table, drawn
+
+
+def draw(points: pd.DataFrame, out: Path) -> tuple[pd.DataFrame, list[Path]]:
+    """The when map's table, and every figure drawn into out."""
     table = map_table(points)
     out.mkdir(parents=True, exist_ok=True)
     drawn = [
@@ -69,7 +90,7 @@ def build(sources: list[Path], prefork_load: Path, out: Path) -> tuple[pd.DataFr
                                 points[points["scenario"] == "when-few-connections-closed"], out),
         figures.restart(points[points["scenario"].isin(["when-restart", "when-restart-churn"])], out),
     ]
-    return points, table, [p for p in drawn if p is not None]
+    return table, [p for p in drawn if p is not None]
 
 
 def machine_line(sources: list[Path]) -> str:

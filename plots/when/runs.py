@@ -33,6 +33,7 @@ class Layout:
 
     model: str
     workers: int
+    io: str                # accept-mutex-fork --io (epoll, blocking); "" otherwise
     threads: bool          # prefork-epoll --as threads: one process
     listener: str          # "reuseport", "shared" or "" (the threadpool's one acceptor)
     critical_share: float
@@ -52,7 +53,8 @@ def _flag(flags: list[str], name: str) -> str | None:
     return None
 
 
-def layout_of(model: str, flags: str) -> Layout:
+def layout_of(model: str, flags: str, default_workers: int = 2) -> Layout:
+    """default_workers: the servers' default --workers, the host's online CPUs."""
     words = shlex.split(flags) if isinstance(flags, str) else []
     pause = _flag(words, "--pause")
     pause_s = None
@@ -62,7 +64,8 @@ def layout_of(model: str, flags: str) -> Layout:
     listener = _flag(words, "--listener") or ("reuseport" if model == "prefork-epoll" else "")
     return Layout(
         model=model,
-        workers=int(_flag(words, "--workers") or 2),
+        workers=int(_flag(words, "--workers") or default_workers),
+        io=_flag(words, "--io") or ("epoll" if model == "accept-mutex-fork" else ""),
         threads=_flag(words, "--as") == "threads",
         listener=listener,
         critical_share=float(_flag(words, "--critical-section") or 0),
@@ -95,7 +98,8 @@ def when_runs(path) -> tuple[Results, pd.DataFrame]:
     results = load_results(path)
     runs = measured(results.runs)
     runs = runs[runs["generator"] == "open"].copy()
-    runs["layout"] = [layout_of(m, f) for m, f in zip(runs["model"], runs["flags"].fillna(""))]
+    cpus = int(results.meta.get("host", {}).get("online_cpus") or 2)
+    runs["layout"] = [layout_of(m, f, cpus) for m, f in zip(runs["model"], runs["flags"].fillna(""))]
     commands = load_commands(results)
     runs["connect_per_request"] = runs["run_id"].map(lambda r: "--connect-per-request" in commands.get(int(r), []))
     runs["closed_loop"] = runs.get("loop", pd.Series("open", index=runs.index)).fillna("open") == "closed"

@@ -47,8 +47,7 @@ class PolicyChoice:
         if self.policy == Policy.PARTITIONED and self.connections_per_worker:
             words += " " + ":".join(str(c) for c in self.connections_per_worker)
         if self.critical_share:
-            processes = len(set(self.process_of_worker)) if self.process_of_worker else (
-                1 if self.policy == Policy.SHARED else self.workers)
+            processes = len(set(self.process_of_worker))
             words += f", lock {self.critical_share:g} in {processes} process{'es' if processes > 1 else ''}"
         if self.pause:
             words += f", pauses {self.pause[0] * 1e3:g}/{self.pause[1] * 1e3:g} ms"
@@ -57,10 +56,17 @@ class PolicyChoice:
 
 def policy_for(layout: Layout, connect_per_request: bool, connections: list[int]) -> PolicyChoice:
     k = layout.workers
-    processes = tuple([0] * k) if layout.one_process else None
+    processes = tuple([0] * k) if layout.one_process else tuple(range(k))
     if layout.model == "threadpool":
         policy, counts = Policy.SHARED, None
     elif connect_per_request:
+        # An epoll worker on a shared listener accepts the whole backlog at
+        # once (accept_all): batches, not the next connection to the first
+        # free worker. Blocking accept() is that shared FIFO.
+        blocking = layout.model == "accept-mutex-fork" and layout.io == "blocking"
+        if layout.listener != "reuseport" and not blocking:
+            raise TheoryError(f"{layout.model} on a shared listener with a new connection per request: "
+                              "no simulated policy (an epoll worker accepts the whole backlog at once)")
         policy = Policy.RANDOM if layout.listener == "reuseport" else Policy.SHARED
         counts = None
     else:
@@ -105,12 +111,14 @@ def run_schedule(command: list[str], prefork_load: Path) -> tuple[np.ndarray, np
 
 
 def simulated_responses(choice: PolicyChoice, send_at: np.ndarray, work: np.ndarray, warmup_s: float,
-                        seed: int) -> np.ndarray:
+                        seed: int, overhead_s: float = 0.0) -> np.ndarray:
     """The measured requests' simulated response times in seconds: the
-    warm-up is simulated too (the queue it leaves), then dropped."""
+    warm-up is simulated too (the queue it leaves), then dropped. Each
+    request costs its work plus overhead_s; the lock covers the critical
+    share of the work alone, as the server's does (servers/http/critical_section)."""
     pause = Pauses(*choice.pause) if choice.pause else None
-    response = simulate(send_at, work, choice.policy, choice.workers, seed=seed,
+    response = simulate(send_at, work + overhead_s, choice.policy, choice.workers, seed=seed,
                         connections_per_worker=choice.connections_per_worker,
                         process_of_worker=choice.process_of_worker,
-                        critical_share=choice.critical_share, pause=pause)
+                        critical_work=work * choice.critical_share, pause=pause)
     return response[send_at >= warmup_s]

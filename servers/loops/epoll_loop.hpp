@@ -93,6 +93,7 @@ private:
     void fire_delays();
     void sweep();
     void begin_drain();
+    bool has_pending_input(const Connection& c) const;
     bool drained() const { return open_.empty(); }
 
     const EpollWorkerConfig& config_;

@@ -2,12 +2,14 @@
 
 #include <algorithm>
 #include <csignal>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <string>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -96,6 +98,13 @@ int Worker::run(const std::function<void()>& ready) {
             timeout = timeout < 0 ? pause : std::min(timeout, pause);
         } else if (config_.gate == nullptr && !accepting_ && !stopping_) {
             set_accepting(true);
+        }
+        // Draining, a connection kept for its pending request may never
+        // speak again: the deadline closes it.
+        if (stopping_) {
+            const auto left = std::chrono::duration_cast<milliseconds>(drain_deadline_ - now).count() + 1;
+            const int until = static_cast<int>(std::max<std::int64_t>(left, 0));
+            timeout = timeout < 0 ? until : std::min(timeout, until);
         }
         int n = epoll_wait(epoll_.get(), events, max_events, timeout);
         if (n < 0) {
@@ -239,13 +248,28 @@ void Worker::sweep() {
     }
 }
 
-// Stop accepting; let requests already waiting finish (their responses say
-// Connection: close); close everything else now.
+// Bytes a client sent that the worker has not parsed yet: a request begun,
+// or one that arrived while the worker was busy and is still in the socket.
+// Closing such a connection would throw the request away, and a close with
+// unread input makes the kernel answer with a reset: the client sees an
+// error for a request it sent before the drain began.
+bool Worker::has_pending_input(const Connection& c) const {
+    if (c.io != nullptr) return true;
+    int bytes = 0;
+    return ioctl(c.fd.get(), FIONREAD, &bytes) == 0 && bytes > 0;
+}
+
+// Stop accepting; leave the SO_REUSEPORT group at once (new connections then
+// go to the other workers' listeners); let requests already waiting or sent
+// finish (their responses say Connection: close); close the connections that
+// are idle with nothing sent: their clients see a plain close between
+// requests.
 void Worker::begin_drain() {
     if (stopping_) return;
     stopping_ = true;
     drain_deadline_ = Clock::now() + config_.drain_timeout;
     set_accepting(false);
+    if (config_.leave_listener) config_.leave_listener();
     if (holding_gate_) {
         config_.gate->release();
         holding_gate_ = false;
@@ -254,7 +278,7 @@ void Worker::begin_drain() {
         Connection& c = *open_[i];
         if (c.waiting()) close_after(c.io->batch);
         else if (c.writing()) c.close_after_write = true;
-        else if (!c.lingering) close(c);
+        else if (!c.lingering && !has_pending_input(c)) close(c);
     }
 }
 

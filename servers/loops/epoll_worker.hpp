@@ -33,6 +33,11 @@ struct EpollWorkerConfig {
     // eventfd the main thread writes) is readable. -1: a worker process,
     // which takes SIGTERM and SIGINT itself, through a signalfd.
     int stop_fd = -1;
+    // A listener of the worker's own (SO_REUSEPORT): closed when the drain
+    // begins, so that the kernel hashes new connections to the other
+    // listeners of the group (and, with net.ipv4.tcp_migrate_req = 1, moves
+    // those queued on this one there). Empty for a shared listener.
+    std::function<void()> leave_listener;
 };
 
 // Serves until SIGTERM or SIGINT (or stop_fd), then stops accepting, finishes in-flight

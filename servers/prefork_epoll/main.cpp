@@ -41,7 +41,10 @@ int serve(const pb::ServerOptions& options, const ModelFlags& flags) {
             pb::EpollWorkerConfig config = worker;
             config.stop_fd = stop_fd;
             pb::Fd own;
-            if (reuseport) own = pb::open_listener(bound, listener);
+            if (reuseport) {
+                own = pb::open_listener(bound, listener);
+                config.leave_listener = [&own] { own.reset(); };
+            }
             config.listen_fd = reuseport ? own.get() : shared.get();
             return pb::run_epoll_worker(config, counters, ready);
         };
@@ -53,6 +56,7 @@ int serve(const pb::ServerOptions& options, const ModelFlags& flags) {
         if (reuseport) {
             shared.reset();
             own = pb::open_listener(bound, listener);
+            config.leave_listener = [&own] { own.reset(); };
         }
         config.listen_fd = reuseport ? own.get() : shared.get();
         return pb::run_epoll_worker(config, counters, ready);

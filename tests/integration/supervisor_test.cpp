@@ -144,6 +144,37 @@ TEST_P(Supervisor, ChildrenDieWithKilledMaster) {
     EXPECT_TRUE(live_children_of(getpid()).empty());
 }
 
+// A graceful drain (SIGTERM to a worker) answers what clients had already
+// sent: a keep-alive request that arrived while the worker was busy, after
+// the signal, gets its response with Connection: close and a plain close,
+// never a reset. (Restarts under load: scenarios/when/restart.toml.)
+TEST_P(Supervisor, ADrainAnswersARequestThatArrivedWhileTheWorkerWasBusy) {
+    if (GetParam().name.find("blocking") != std::string::npos)
+        GTEST_SKIP() << "one connection at a time: a second waits in the accept queue, not in the worker";
+    ASSERT_NO_FATAL_FAILURE(start({"--delay", "0", "--work", "300ms"}, 1));
+    HttpClient kept(port());
+    ASSERT_TRUE(kept.send(simple_get)) << kept.error();
+    ASSERT_TRUE(kept.read_response().ok()) << "the kept-alive connection's first request";
+    HttpClient busy(port());
+    ASSERT_TRUE(busy.send(simple_get)) << busy.error();
+    const std::vector<pid_t> workers = server().children();
+    ASSERT_EQ(workers.size(), 1u);
+    // The worker burns 300 ms of CPU for `busy`: the signal and the next
+    // request both arrive meanwhile, the signal first.
+    ASSERT_TRUE(wait_until([&] {
+        const std::optional<ProcStat> stat = read_proc_stat(workers[0]);
+        return stat && stat->state == 'R';
+    }, 2000ms)) << "the worker never ran";
+    ASSERT_EQ(kill(workers[0], SIGTERM), 0);
+    ASSERT_TRUE(kept.send(simple_get)) << kept.error();
+    const ReadResult first = busy.read_response(false, 3000ms);
+    EXPECT_EQ(first.status(), 200) << first;
+    const ReadResult second = kept.read_response(false, 3000ms);
+    ASSERT_EQ(second.status(), 200) << "the request sent after the signal: " << second;
+    EXPECT_EQ(second.response.header("Connection").value_or(""), "close");
+    EXPECT_EQ(kept.wait_closed(3000ms), CloseOutcome::closed);
+}
+
 INSTANTIATE_TEST_SUITE_P(Servers, Supervisor, testing::ValuesIn(forking_configs()), config_name);
 
 } // namespace

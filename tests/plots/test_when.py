@@ -46,14 +46,17 @@ def test_each_model_is_the_policy_of_its_queues():
     tp = policy_for(layout_of("threadpool", "--workers 2"), False, [])
     assert tp.policy == Policy.SHARED
     pe = policy_for(layout_of("prefork-epoll", "--workers 2 --listener reuseport"), False, [30, 34])
-    assert (pe.policy, pe.connections_per_worker, pe.process_of_worker) == (Policy.PARTITIONED, (30, 34), None)
+    assert (pe.policy, pe.connections_per_worker, pe.process_of_worker) == (Policy.PARTITIONED, (30, 34), (0, 1))
     twin = policy_for(layout_of("prefork-epoll", "--workers 2 --as threads --critical-section 0.5"), False, [30, 34])
     assert twin.process_of_worker == (0, 0) and twin.critical_share == 0.5
     assert policy_for(layout_of("prefork-epoll", "--workers 2"), True, []).policy == Policy.RANDOM
-    assert policy_for(layout_of("prefork-epoll", "--workers 2 --listener shared"), True, []).policy == Policy.SHARED
-    assert policy_for(layout_of("accept-mutex-fork", "--workers 2 --io blocking"), True, []).policy == Policy.SHARED
+    blocking = policy_for(layout_of("accept-mutex-fork", "--workers 2 --io blocking"), True, [])
+    assert blocking.policy == Policy.SHARED and blocking.process_of_worker == (0, 1), "a queue shared by two processes"
+    with pytest.raises(TheoryError, match="whole backlog"):
+        policy_for(layout_of("prefork-epoll", "--workers 2 --listener shared"), True, [])
     with pytest.raises(TheoryError):
         policy_for(layout_of("prefork-epoll", "--workers 2"), False, [64])
+    assert layout_of("prefork-epoll", "", default_workers=8).workers == 8, "the servers' default: the host's CPUs"
 
 
 def test_the_schedule_command_keeps_the_schedule_flags_and_drops_outputs_cpus_and_priority(tmp_path):
@@ -113,3 +116,18 @@ def test_the_overhead_is_the_measured_cpu_per_request_beyond_the_work():
     apart = {"server_cpu_s": 1.05, "pinning": "server=0 wrk=1"}
     assert overhead_per_request(apart, report, 0.001) == pytest.approx(50e-6), "a generator on its own CPUs takes none"
     assert overhead_per_request({"server_cpu_s": 0.9, "pinning": "x"}, report, 0.001) == 0, "never below the work"
+
+
+def test_the_lock_covers_the_work_share_alone_not_the_measured_overhead():
+    from plots.theory.simulator import simulate
+    from plots.when.theory import simulated_responses
+    send, work = np.array([0.0, 0.0]), np.array([1.0, 1.0])
+    twin = policy_for(layout_of("threadpool", "--workers 2 --critical-section 1"), False, [])
+    # Two requests at once, all their work under one lock, 0.5 more each outside it:
+    # the second waits for the first's locked work only (1), not its overhead.
+    assert list(simulated_responses(twin, send, work, 0.0, seed=1, overhead_s=0.5)) == [1.5, 2.5]
+    assert list(simulate(send, work, "shared", 2, critical_work=work)) == list(simulate(send, work, "shared", 2, critical_share=1.0))
+    with pytest.raises(ValueError):
+        simulate(send, work, "shared", 2, critical_share=0.5, critical_work=work)
+    with pytest.raises(ValueError):
+        simulate(send, work, "shared", 2, critical_work=work * 2)
