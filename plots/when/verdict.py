@@ -81,6 +81,9 @@ def verdict(table: pd.DataFrame, points: pd.DataFrame) -> str:
     if not off.empty:
         lines.append(f"{len(off)} of {int(np.isfinite(points['theory_p99_ms']).sum())} points are off their simulated "
                      "policy by more than 20 % at p99: "
-                     + "; ".join(f"{r['scenario']} {r['server']} {r['cost_kind']} at {r['utilization']:g} ({r['off']:+.0%})"
+                     + "; ".join(f"{r['scenario']} {r['server']} {r['cost_kind']} at {r['utilization']:g} ({r['off']:+.0%}"
+                                 + (f"; {r['client_bound_runs']} of {r['repetitions']} runs client-bound: the generator "
+                                    "could not send on time, a disturbance of the machine, not the server"
+                                    if r.get('client_bound_runs', 0) else "") + ")"
                                  for _, r in off.iterrows()) + ".")
     return "\n\n".join(lines) + "\n"

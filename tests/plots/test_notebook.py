@@ -118,3 +118,14 @@ def test_it_sets_ours_beside_the_peers(executed):
     printed = "".join(outputs(cell, "stream"))
     assert len(re.findall(r"^prefork-\S+ / fasthttp-prefork: req/s ", printed, flags=re.M)) == 2
     assert len(re.findall(r"^prefork-\S+ / nginx-reuseport: req/s ", printed, flags=re.M)) == 2
+
+
+def test_it_shows_the_when_map_and_its_verdict(executed):
+    cell = cell_calling(executed, "draw(when_points")
+    (table,) = outputs(cell, "text/markdown")
+    committed = pd.read_csv(REPO / "results" / "vm" / "when" / "when-map.csv")
+    assert "| workload | util. | threadpool p99 ms (sim.)" in table
+    assert sum(line.startswith("| ") for line in table.splitlines()) == len(committed) + 1, "a row per cell, header"
+    (printed,) = outputs(cell, "stream")
+    assert printed.startswith("Prefork (SO_REUSEPORT, one process per worker) has the lower p99")
+    assert len(outputs(cell, "image/png")) >= 2, "the map and the experiments' figures"
