@@ -70,8 +70,10 @@ private:
                 return fail("poll");
             }
             if (polled[0].revents != 0) return;
+            // Only the clients polled: those accepted below come after them.
+            const std::size_t polled_clients = clients.size();
             if (polled[1].revents != 0 && !accept_all(clients)) return;
-            for (std::size_t i = clients.size(); i-- > 0;)
+            for (std::size_t i = polled_clients; i-- > 0;)
                 if (polled[i + 2].revents != 0 && !answer(clients[i]))
                     clients.erase(clients.begin() + static_cast<std::ptrdiff_t>(i));
         }
