@@ -68,7 +68,7 @@ def _run_row(results, run, commands, prefork_load: Path | None) -> dict:
     if prefork_load is None:
         return row
     try:
-        choice = policy_for(run["layout"], bool(run["connect_per_request"]), counts)
+        choice = policy_for(run["layout"], bool(run["connect_per_request"]), counts, int(run["connections"]))
         send_at, work, warmup = run_schedule(commands[run_id], prefork_load)
         overhead = overhead_per_request(run, report, float(np.mean(work)))
         row["overhead_us"] = overhead * 1e6

@@ -54,11 +54,18 @@ class PolicyChoice:
         return words
 
 
-def policy_for(layout: Layout, connect_per_request: bool, connections: list[int]) -> PolicyChoice:
+def policy_for(layout: Layout, connect_per_request: bool, connections: list[int],
+               client_connections: int | None = None) -> PolicyChoice:
+    """client_connections: the generator's keep-alive connections. A
+    keep-alive connection carries one request at a time, so with C of them
+    a shared queue never has more than C requests in service: C < k
+    connections are C servers fed by the client's FIFO (M/G/C)."""
     k = layout.workers
     processes = tuple([0] * k) if layout.one_process else tuple(range(k))
     if layout.model == "threadpool":
         policy, counts = Policy.SHARED, None
+        if client_connections is not None and not connect_per_request and client_connections < k:
+            k, processes = client_connections, processes[:client_connections]
     elif connect_per_request:
         # An epoll worker on a shared listener accepts the whole backlog at
         # once (accept_all): batches, not the next connection to the first

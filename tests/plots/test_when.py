@@ -45,6 +45,9 @@ def test_flags_give_the_layout():
 def test_each_model_is_the_policy_of_its_queues():
     tp = policy_for(layout_of("threadpool", "--workers 2"), False, [])
     assert tp.policy == Policy.SHARED
+    assert policy_for(layout_of("threadpool", "--workers 2"), False, [], client_connections=1).workers == 1, \
+        "one keep-alive connection carries one request at a time"
+    assert policy_for(layout_of("threadpool", "--workers 2"), False, [], client_connections=64).workers == 2
     pe = policy_for(layout_of("prefork-epoll", "--workers 2 --listener reuseport"), False, [30, 34])
     assert (pe.policy, pe.connections_per_worker, pe.process_of_worker) == (Policy.PARTITIONED, (30, 34), (0, 1))
     twin = policy_for(layout_of("prefork-epoll", "--workers 2 --as threads --critical-section 0.5"), False, [30, 34])
