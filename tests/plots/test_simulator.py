@@ -6,7 +6,8 @@ import pytest
 
 from plots.theory import closed_forms as cf
 from plots.theory import dispatch
-from plots.theory.simulator import Pauses, Policy, _Clock, simulate
+from plots.theory.event_simulation import PauseClock
+from plots.theory.simulator import Pauses, Policy, simulate
 
 MILLION = 1_000_000
 
@@ -186,14 +187,14 @@ def test_the_lock_makes_the_thread_pool_lose_to_prefork():
 # ---------------------------------------------------------------- the pauses
 
 def test_the_pause_clock():
-    clock = _Clock(0.0, 1.0, 10.0)  # paused [0, 1), [10, 11), ...
+    clock = PauseClock(0.0, 1.0, 10.0)  # paused [0, 1), [10, 11), ...
     assert clock.advance(2.0, 3.0) == 5.0
     assert clock.advance(8.0, 2.0) == 10.0  # ends as the pause starts
     assert clock.advance(8.0, 3.0) == 12.0  # 2 before the pause, 1 after
     assert clock.advance(10.5, 1.0) == 12.0  # starts when the pause ends
     assert clock.advance(8.0, 21.0) == 32.0  # across three pauses
     assert clock.unpause(10.5) == 11.0 and clock.unpause(9.5) == 9.5 and clock.unpause(11.0) == 11.0
-    assert not _Clock(5.0, 1.0, 10.0).paused(1.0) and _Clock(5.0, 1.0, 10.0).paused(-4.5)
+    assert not PauseClock(5.0, 1.0, 10.0).paused(1.0) and PauseClock(5.0, 1.0, 10.0).paused(-4.5)
 
 
 def test_a_hand_worked_pause():
