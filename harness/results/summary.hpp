@@ -1,6 +1,6 @@
 #pragma once
 // summary.md and summary.csv of a results directory. The summary table is
-// computed in one place, the plots package (plots/summary.py), which the
+// computed in one place, the plots package (plots/summary/), which the
 // figures, reproduce and the notebook read too; the harness runs it.
 #include <chrono>
 #include <filesystem>
