@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from .run_selection import CLIENT_BOUND_VALUES, GENERATORS, KINDS, OURS, WRK, is_open, measured, peer_servers, wrk_runs
+
 
 class ResultsError(Exception):
     """A results directory that cannot be read; the message names the file."""
@@ -44,33 +46,6 @@ TEXT_COLUMNS = frozenset({"server", "model", "kind", "flags", "status", "reason"
                           "client_bound", "client_bound_reason", "generator", "cost", "arrival", "loop",
                           "restart_signal", "sysctl"})
 
-# runs.csv's `status`. A suspect run measured normally, all its numbers are
-# there, but something in the measurement went wrong (its `reason` says
-# what): it counts as measured, beside ok. A failed or interrupted run's
-# numbers are partial and count nowhere.
-OK = "ok"
-SUSPECT = "suspect"
-MEASURED = (OK, SUSPECT)
-
-# runs.csv's `client_bound`: wrk used at least 90 % of the CPUs it could run
-# on, so req/s ranks the client. Empty, or no such column (results written
-# before it existed, an idle-connections run): not known.
-CLIENT_BOUND_VALUES = {"true": True, "false": False, "": None}
-
-# runs.csv's `kind`: one of our servers, or a peer (a well-known server run in
-# the same scenario, peers/). Results written before peers existed have no
-# such column; their servers are all ours.
-OURS = "ours"
-PEER = "peer"
-KINDS = (OURS, PEER)
-
-# runs.csv's `generator`: which load generator ran: wrk (closed loop, what
-# every run was before), or prefork-load in open loop (`[load] generator =
-# "open"`), one run per server, offered rate and repetition. Results written
-# before the column existed, and an empty value, are wrk.
-WRK = "wrk"
-OPEN = "open"
-GENERATORS = (WRK, OPEN)
 
 # The columns an open-loop run fills, and what a runs.csv without them reads
 # as: text empty (cost: none), numbers NaN. utilization (offered rate /
@@ -121,41 +96,6 @@ class Results:
 
     def is_peer(self, server: str) -> bool:
         return server in self.peers()
-
-
-def measured(runs: pd.DataFrame) -> pd.DataFrame:
-    """The runs whose numbers count: status ok or suspect (MEASURED), in the frame's order."""
-    return runs[runs["status"].isin(MEASURED)]
-
-
-def is_suspect(runs: pd.DataFrame) -> pd.Series:
-    """Per run, whether its status is suspect."""
-    return runs["status"] == SUSPECT
-
-
-def client_bound(runs: pd.DataFrame) -> pd.Series:
-    """Per run, True or False from runs.csv's client_bound, None where not known (or no such column)."""
-    if "client_bound" not in runs.columns:
-        return pd.Series([None] * len(runs), index=runs.index, dtype=object)
-    text = runs["client_bound"].fillna("").astype(str).str.strip().str.lower()
-    return pd.Series([CLIENT_BOUND_VALUES.get(value) for value in text], index=runs.index, dtype=object)
-
-
-def is_open(runs: pd.DataFrame) -> pd.Series:
-    """Per run, whether prefork-load ran it in open loop (generator `open`)."""
-    if "generator" not in runs.columns:
-        return pd.Series(False, index=runs.index)
-    return runs["generator"] == OPEN
-
-
-def open_runs(runs: pd.DataFrame) -> pd.DataFrame:
-    """The open-loop runs (generator `open`), in the frame's order; none for results without the column."""
-    return runs[is_open(runs)]
-
-
-def wrk_runs(runs: pd.DataFrame) -> pd.DataFrame:
-    """The runs wrk measured (every run but the open-loop ones), in the frame's order."""
-    return runs[~is_open(runs)]
 
 
 def read_csv(file: Path, required: tuple[str, ...]) -> pd.DataFrame:
@@ -252,13 +192,6 @@ def check_client_bound(runs: pd.DataFrame, file: Path | str = "runs.csv") -> pd.
             f"or empty"
         )
     return runs
-
-
-def peer_servers(runs: pd.DataFrame) -> set[str]:
-    """The server labels of runs (any frame with `server` and perhaps `kind`) that are peers."""
-    if "kind" not in runs.columns:
-        return set()
-    return set(runs.loc[runs["kind"] == PEER, "server"])
 
 
 def read_meta(file: Path) -> dict:

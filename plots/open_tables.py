@@ -2,12 +2,13 @@
 over repetitions (runs.csv's open-loop columns), and the conditions the runs
 share; tables.py holds the wrk and idle tables."""
 from __future__ import annotations
+
 import math
-import numbers
-import numpy as np
+
 import pandas as pd
-from .load import OURS, Results, client_bound, is_suspect, measured, open_runs, peer_servers, wrk_runs
-from .style import marked_labels
+
+from .load import Results
+from .run_selection import OURS, is_suspect, measured, open_runs
 from .tables import client_bound_counts, error_total, median, spread
 
 

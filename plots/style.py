@@ -21,7 +21,7 @@ import zlib
 
 import pandas as pd
 
-from .load import PEER, peer_servers
+from .run_selection import PEER, peer_servers
 
 # matplotlib's tab10, spelled out so a matplotlib style cannot change it.
 KNOWN = {

@@ -14,7 +14,8 @@ import numbers
 import numpy as np
 import pandas as pd
 
-from .load import OURS, Results, client_bound, is_suspect, measured, open_runs, peer_servers, wrk_runs
+from .load import Results
+from .run_selection import OURS, client_bound, is_suspect, measured, peer_servers, wrk_runs
 from .style import marked_labels
 
 ERROR_COLUMNS = ("errors_connect", "errors_read", "errors_write", "errors_status", "errors_timeout")

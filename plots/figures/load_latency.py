@@ -22,7 +22,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from .. import open_tables, tables
-from ..load import Results, measured, open_runs
+from ..load import Results
+from ..run_selection import measured, open_runs
 from ..style import Looks
 from .frame import SIDE_LEGEND, THOUSANDS, figure, log_axis, side_legend
 from .marks import runs_flag_handles

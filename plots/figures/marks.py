@@ -15,7 +15,7 @@ import pandas as pd
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from ..load import client_bound, is_suspect
+from ..run_selection import client_bound, is_suspect
 
 HATCH = "///"  # the second of two paired quantities
 BOX = dict(boxstyle="round,pad=0.2", facecolor="white", edgecolor="none", alpha=0.85)

@@ -22,7 +22,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from ..load import SUSPECT, Results, ResultsError, is_open, load_runs, wrk_runs
+from ..load import Results, ResultsError, load_runs
+from ..run_selection import SUSPECT, is_open, wrk_runs
 from ..open_tables import open_table
 from ..tables import idle_table, is_idle, summary_table
 from .cells import SUSPECT_NOTE, legend

@@ -9,7 +9,8 @@ from datetime import datetime
 
 import pandas as pd
 
-from ..load import SUSPECT, Results, ResultsError, is_open
+from ..load import Results, ResultsError
+from ..run_selection import SUSPECT, is_open
 from .cells import NONE, cell, markdown_cell, microseconds, missing, thousands
 
 def _run_number(value) -> str:

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..load import SUSPECT, Results, open_runs
+from ..load import Results
+from ..run_selection import SUSPECT, open_runs
 from ..open_tables import open_conditions, open_table
 from .cells import NONE, SUSPECT_NOTE, cell, client_bound_cell, count, legend, markdown_cell, microseconds, milliseconds, runs_cell, table_line, thousands, two_decimals
 

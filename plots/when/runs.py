@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..load import Results, load_results, measured
+from ..load import Results, load_results
+from ..run_selection import measured
 
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ns|us|ms|s|m|h)$")
 _SECONDS = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}

@@ -9,7 +9,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from .experiments import CONTROL, PREFORK, THREADPOOL
+from .experiments import PREFORK, THREADPOOL
 
 AGREE = 0.20  # the bar: measured p99 within 20 % of its simulated policy
 

@@ -24,7 +24,8 @@ from drawn import bars, legend_labels, texts
 from plots import figures, summary
 from plots.figures import comparison, cpu, sweep, throughput
 from plots.figures.marks import CLIENT_BOUND_LABEL, SUSPECT_LABEL
-from plots.load import ResultsError, client_bound, load_results, load_runs, measured
+from plots.load import ResultsError, load_results, load_runs
+from plots.run_selection import client_bound, measured
 from plots.style import KNOWN, OTHERS, PEER_OTHERS, PEERS, Looks, color_for
 from plots.tables import idle_table, summary_table
 
