@@ -8,8 +8,8 @@ import math
 import pandas as pd
 
 from .load import Results
-from .run_selection import OURS, is_suspect, measured, open_runs
-from .tables import client_bound_counts, error_total, median, spread
+from .run_selection import OURS, measured, open_runs
+from .tables import client_bound_counts, error_total, latency_medians, median, row_counts, spread_columns
 
 
 def _same(column: pd.Series, value) -> pd.Series:
@@ -44,7 +44,6 @@ def open_row(all_runs: pd.DataFrame, server: str, cost: str, offered: float) -> 
     group = open_group(all_runs, server, cost, offered)
     ok = measured(group)
     bound_runs, bound_known = client_bound_counts(ok)
-    achieved = spread(ok["requests_per_s"])
     return {
         "server": server,
         "kind": group.iloc[0]["kind"] if "kind" in group.columns else OURS,
@@ -52,15 +51,9 @@ def open_row(all_runs: pd.DataFrame, server: str, cost: str, offered: float) -> 
         "offered_rps": offered,
         # From the configuration (offered rate / capacity), so every run of the group has it, failed ones too.
         "utilization": median(group["utilization"]),
-        "runs_ok": len(ok),
-        "runs_total": len(group),
-        "runs_suspect": int(is_suspect(ok).sum()),
-        "achieved_rps_median": achieved[0] if achieved else math.nan,
-        "achieved_rps_min": achieved[1] if achieved else math.nan,
-        "achieved_rps_max": achieved[2] if achieved else math.nan,
-        "p50_ms": median(ok["latency_p50_ms"]),
-        "p99_ms": median(ok["latency_p99_ms"]),
-        "p99_9_ms": median(ok["latency_p99_9_ms"]),
+        **row_counts(group, ok),
+        **spread_columns("achieved_rps", ok["requests_per_s"]),
+        **latency_medians(ok),
         "send_lateness_p50_us": median(ok["send_lateness_p50_us"]),
         "send_lateness_p99_us": median(ok["send_lateness_p99_us"]),
         "errors": median(error_total(ok)),

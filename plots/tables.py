@@ -117,28 +117,37 @@ def client_bound_counts(runs: pd.DataFrame) -> tuple[int, int]:
     return sum(known), len(known)
 
 
+def row_counts(group: pd.DataFrame, ok: pd.DataFrame) -> dict:
+    """A row's run counts: measured (ok), all, and the suspect ones among the measured."""
+    return {"runs_ok": len(ok), "runs_total": len(group), "runs_suspect": int(is_suspect(ok).sum())}
+
+
+def spread_columns(prefix: str, values) -> dict:
+    """spread() as a row's PREFIX_median, PREFIX_min and PREFIX_max; NaN without finite values."""
+    found = spread(values)
+    return {f"{prefix}_{name}": found[i] if found else math.nan for i, name in enumerate(("median", "min", "max"))}
+
+
+def latency_medians(ok: pd.DataFrame) -> dict:
+    """The medians of runs.csv's latency percentiles, as a row's p50_ms, p99_ms and p99_9_ms."""
+    return {f"{name}_ms": median(ok[f"latency_{name}_ms"]) for name in ("p50", "p99", "p99_9")}
+
+
 def summary_row(all_runs: pd.DataFrame, server: str, connections: int) -> dict:
     group = all_runs[(all_runs["server"] == server) & (all_runs["connections"] == connections)]
     ok = measured(group)
     bound_runs, bound_known = client_bound_counts(ok)
     first = group.iloc[0]
     kind = first["kind"] if "kind" in group.columns else OURS
-    rps = spread(ok["requests_per_s"])
     bound = little_bound(first["connections"], first["delay_ms"], first["work_ms"])
     unserved = _finite(ok["unserved_connections"])
     return {
         "server": server,
         "kind": kind,
         "connections": connections,
-        "runs_ok": len(ok),
-        "runs_total": len(group),
-        "runs_suspect": int(is_suspect(ok).sum()),
-        "rps_median": rps[0] if rps else math.nan,
-        "rps_min": rps[1] if rps else math.nan,
-        "rps_max": rps[2] if rps else math.nan,
-        "p50_ms": median(ok["latency_p50_ms"]),
-        "p99_ms": median(ok["latency_p99_ms"]),
-        "p99_9_ms": median(ok["latency_p99_9_ms"]),
+        **row_counts(group, ok),
+        **spread_columns("rps", ok["requests_per_s"]),
+        **latency_medians(ok),
         "efficiency": median(ok["efficiency"]) if bound is not None else math.nan,
         "little_bound": bound if bound is not None else math.nan,
         "errors": median(error_total(ok)),
@@ -214,9 +223,7 @@ def idle_row(all_runs: pd.DataFrame, server: str, connections: int) -> dict:
         "server": server,
         "kind": first["kind"] if "kind" in group.columns else OURS,
         "connections": connections,
-        "runs_ok": len(ok),
-        "runs_total": len(group),
-        "runs_suspect": int(is_suspect(ok).sum()),
+        **row_counts(group, ok),
         "bytes_per_connection": per_connection[0] if per_connection else math.nan,
         "bytes_per_connection_min": per_connection[1] if per_connection else math.nan,
         "bytes_per_connection_max": per_connection[2] if per_connection else math.nan,
