@@ -136,6 +136,11 @@ int run_scenario(const ScenarioOptions& options, const std::atomic<bool>& interr
     Scenario scenario = load_scenario(options.scenario);
     apply_overrides(options, scenario);
     const std::vector<PlannedRun> plan = plan_runs(scenario);
+    // Until the remote runs exist (issue 15), a scenario with remote hosts
+    // is refused rather than silently run here.
+    if (scenario.hosts.remote())
+        throw std::runtime_error(fmt::format("{}: [hosts]: remote hosts are not run by this build yet",
+                                             options.scenario.string()));
 
     RunContext context;
     context.scenario = &scenario;

@@ -11,6 +11,7 @@
 #include <toml++/toml.h>
 
 #include "common/units.hpp"
+#include "scenario/hosts_keys.hpp"
 #include "scenario/open_load_keys.hpp"
 #include "scenario/problems.hpp"
 #include "scenario/toml_reader.hpp"
@@ -235,7 +236,7 @@ Scenario parse_scenario(std::string_view text, const std::filesystem::path& file
     Problems problems;
     TomlReader reader(root, "", file, problems);
     reader.only({"name", "description", "repetitions", "order", "warmup", "pin", "run_timeout", "handler", "wrk",
-                 "server", "mode", "idle", "load"});
+                 "server", "mode", "idle", "load", "hosts"});
     Scenario scenario;
     scenario.file = file;
     scenario.text = std::string(text);
@@ -270,6 +271,8 @@ Scenario parse_scenario(std::string_view text, const std::filesystem::path& file
     if (scenario.generator == Generator::open && reader.has("wrk"))
         reader.fail("wrk", "no [wrk] table with load.generator = \"open\" (its keys are in [load])");
     read_servers(reader, root, scenario);
+    if (const toml::table* hosts = reader.subtable("hosts")) read_hosts(reader.nested(*hosts, "hosts."), *hosts, scenario.hosts);
+    check_hosts(reader, scenario);
     // Costs travel in the query, which only our servers read (--cost-from-request).
     if (scenario.has_peers() && scenario.load.has_costs())
         reader.fail("load.cost", "no costs in a scenario with peers (only our servers take costs from the request)");

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "scenario/hosts.hpp"
+
 namespace pb::harness {
 
 enum class Order { interleave, grouped };
@@ -100,6 +102,7 @@ struct Scenario {
     Mode mode = Mode::wrk;
     Generator generator = Generator::wrk;
     OpenLoad load;                   // generator open only
+    Hosts hosts;                     // [hosts]: where the server and the clients run; local by default
     IdleSpec idle;                   // mode idle_connections only
     std::string name;
     std::string description;
