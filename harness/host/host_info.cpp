@@ -8,6 +8,7 @@
 
 #include <boost/version.hpp>
 #include <cerrno>
+#include <algorithm>
 #include <charconv>
 #include <fmt/core.h>
 #include <string_view>
@@ -196,6 +197,33 @@ std::optional<std::string> cpu_governor() {
 
 std::optional<int> somaxconn() { return parsed_file("/proc/sys/net/core/somaxconn", parse::somaxconn); }
 
+json network_interfaces(const std::filesystem::path& sys_class_net) {
+    json out = json::array();
+    std::error_code error;
+    std::vector<std::filesystem::path> entries;
+    for (const auto& entry : std::filesystem::directory_iterator(sys_class_net, error)) entries.push_back(entry.path());
+    std::sort(entries.begin(), entries.end());
+    for (const std::filesystem::path& dir : entries) {
+        const std::string name = dir.filename().string();
+        if (name == "lo") continue;
+        const auto value = [&dir](const char* file) {
+            const auto text = read_whole_file(dir / file);
+            return text ? parse::single_value(*text) : std::nullopt;
+        };
+        // speed is unreadable (EINVAL) on a link that is down and on most virtual ones.
+        const std::optional<std::string> speed = value("speed");
+        const long mbps = speed ? parse_number<long>(*speed).value_or(0) : 0;
+        std::error_code no_driver;
+        const std::filesystem::path driver = std::filesystem::read_symlink(dir / "device" / "driver", no_driver);
+        out.push_back({{"name", name},
+                       {"driver", no_driver ? json(nullptr) : json(driver.filename().string())},
+                       {"speed_mbps", mbps > 0 ? json(mbps) : json(nullptr)},
+                       {"mtu", or_null(value("mtu"))},
+                       {"state", or_null(value("operstate"))}});
+    }
+    return out;
+}
+
 json host_facts() {
     const auto cpus = allowed();
     return {
@@ -211,6 +239,7 @@ json host_facts() {
         {"somaxconn", or_null(somaxconn())},
         {"nofile", nofile()},
         {"virtualisation", virtualisation()},
+        {"network_interfaces", network_interfaces("/sys/class/net")},
     };
 }
 

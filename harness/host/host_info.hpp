@@ -12,8 +12,14 @@
 namespace pb::harness {
 
 // Hostname, OS, kernel, CPU model, online and allowed CPUs, memory, cpufreq
-// governor, net.core.somaxconn, RLIMIT_NOFILE and virtualisation.
+// governor, net.core.somaxconn, RLIMIT_NOFILE, virtualisation and the
+// network interfaces.
 nlohmann::json host_facts();
+
+// Every interface of a /sys/class/net directory but lo, by name: its driver,
+// link speed in Mb/s, MTU and operstate, each null where the kernel does not
+// tell (a virtual interface has no driver link and no speed).
+nlohmann::json network_interfaces(const std::filesystem::path& sys_class_net);
 
 // Compiler, build type and flags, and the versions of the libraries built in.
 nlohmann::json toolchain_facts();

@@ -121,3 +121,46 @@ TEST(HostInfoWrk, MissingWrkGivesEmpty) {
 }
 
 } // namespace
+
+namespace pb::harness {
+namespace {
+
+// A /sys/class/net as the kernel lays it out: a NIC with a driver link and a
+// speed, a veth without a driver and with a speed of -1 (as virtual
+// drivers report it), and lo, which is left out.
+TEST(HostInfoNetwork, InterfacesWithDriverSpeedMtuAndState) {
+    const test_support::TempDir dir;
+    const std::filesystem::path net = dir.path() / "class" / "net";
+    const auto write = [&](const std::filesystem::path& file, const char* text) {
+        std::filesystem::create_directories(file.parent_path());
+        std::ofstream(file) << text;
+    };
+    write(net / "eth0" / "speed", "10000\n");
+    write(net / "eth0" / "mtu", "1500\n");
+    write(net / "eth0" / "operstate", "up\n");
+    std::filesystem::create_directories(dir.path() / "bus" / "drivers" / "ixgbe");
+    std::filesystem::create_directories(net / "eth0" / "device");
+    std::filesystem::create_symlink(dir.path() / "bus" / "drivers" / "ixgbe", net / "eth0" / "device" / "driver");
+    write(net / "veth1" / "speed", "-1\n");
+    write(net / "veth1" / "mtu", "1500\n");
+    write(net / "veth1" / "operstate", "lowerlayerdown\n");
+    write(net / "lo" / "mtu", "65536\n");
+    const nlohmann::json nics = network_interfaces(net);
+    ASSERT_EQ(nics.size(), 2u) << nics.dump();
+    EXPECT_EQ(nics[0]["name"], "eth0");
+    EXPECT_EQ(nics[0]["driver"], "ixgbe");
+    EXPECT_EQ(nics[0]["speed_mbps"], 10000);
+    EXPECT_EQ(nics[0]["mtu"], "1500");
+    EXPECT_EQ(nics[0]["state"], "up");
+    EXPECT_EQ(nics[1]["name"], "veth1");
+    EXPECT_TRUE(nics[1]["driver"].is_null());
+    EXPECT_TRUE(nics[1]["speed_mbps"].is_null());
+    EXPECT_EQ(nics[1]["state"], "lowerlayerdown");
+}
+
+TEST(HostInfoNetwork, AMissingDirectoryGivesNone) {
+    EXPECT_TRUE(network_interfaces("/nonexistent/sys/class/net").empty());
+}
+
+} // namespace
+} // namespace pb::harness
