@@ -113,8 +113,16 @@ ChildProcess::ChildProcess(const ChildSpec& spec) {
     if (spec.argv.empty()) throw std::invalid_argument("ChildProcess: empty argv");
     if (access(spec.argv[0].c_str(), X_OK) != 0) throw_system_error("access X_OK", spec.argv[0]);
     const ExecImage image = make_image(spec);
-    Fd in(open("/dev/null", O_RDONLY | O_CLOEXEC));
-    if (!in) throw_system_error("open", "/dev/null");
+    Fd in, stdin_writer;
+    if (spec.stdin_pipe) {
+        int fds[2];
+        if (pipe2(fds, O_CLOEXEC) != 0) throw_system_error("pipe2", spec.argv[0] + " stdin");
+        in.reset(fds[0]);
+        stdin_writer.reset(fds[1]);
+    } else {
+        in.reset(open("/dev/null", O_RDONLY | O_CLOEXEC));
+        if (!in) throw_system_error("open", "/dev/null");
+    }
     Fd out, err, pipe_read;
     if (spec.stdout_file.empty()) {
         int fds[2];
@@ -138,6 +146,7 @@ ChildProcess::ChildProcess(const ChildSpec& spec) {
     if (pid_ == 0) exec_child(image, in.get(), out.get(), err.get());
     setpgid(pid_, pid_); // also from the parent, so the group exists before we signal it
     stdout_pipe_ = std::move(pipe_read);
+    stdin_writer_ = std::move(stdin_writer);
 }
 
 ChildProcess::~ChildProcess() {

@@ -26,6 +26,10 @@ struct ChildSpec {
     std::filesystem::path stderr_file;              // empty: inherited; the stdout file: both into it
     bool stderr_to_stdout = false;                  // stderr where stdout goes (its file or its pipe)
     bool die_with_parent = false;                   // PR_SET_PDEATHSIG: SIGKILL when this process dies
+    // stdin a pipe this object holds open (instead of /dev/null) until
+    // close_stdin() or its end: a child that waits for the end of its input
+    // (ssh running pb-remote) runs until then.
+    bool stdin_pipe = false;
 };
 
 // One process, owned: neither copied nor moved.
@@ -56,6 +60,8 @@ public:
     // Sends SIGKILL to the whole process group (the process and anything it
     // forked that stayed in its group) and reaps the process.
     void kill_group();
+    // Closes the stdin pipe (ChildSpec::stdin_pipe): the child reads its end.
+    void close_stdin() { stdin_writer_.reset(); }
 
 private:
     // Reads what the pipe holds, waiting up to `wait` for the first bytes.
@@ -64,6 +70,7 @@ private:
     pid_t pid_ = -1;
     std::optional<int> status_;
     Fd stdout_pipe_;
+    Fd stdin_writer_;              // ChildSpec::stdin_pipe: the write end, held open
     std::string output_;           // every byte read from the pipe
     std::size_t lines_taken_ = 0;  // of output_, the bytes read_line has returned
 };

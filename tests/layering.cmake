@@ -21,6 +21,7 @@ set(rules
   "load:common load"
   "harness/guard:common guard"
   "harness/launch:common scenario measure guard launch"
+  "harness/hostside:common host measure guard hostside"
   "harness:common load scenario host measure results guard launch")
 
 set(violations "")

@@ -46,6 +46,19 @@ TEST(ChildProcess, EnvironmentIsAddedAndStdinIsEmpty) {
     EXPECT_EQ(child.read_line(seconds(10)), "end") << "cat got input other than /dev/null";
 }
 
+TEST(ChildProcess, AStdinPipeHoldsTheChildUntilItIsClosed) {
+    pb::ChildSpec spec = shell("echo started; cat; echo ended");
+    spec.stdin_pipe = true;
+    pb::ChildProcess child(spec);
+    EXPECT_EQ(child.read_line(seconds(10)), "started");
+    // cat cannot end while the pipe is open: only its end lets it go.
+    EXPECT_FALSE(child.exited());
+    child.close_stdin();
+    EXPECT_EQ(child.read_line(seconds(10)), "ended");
+    ASSERT_TRUE(child.wait_for(seconds(10)));
+    EXPECT_EQ(*child.wait_status(), 0);
+}
+
 TEST(ChildProcess, SignalsTheParentIgnoresAreDefaultInTheChild) {
     struct sigaction ignore {}, previous{};
     ignore.sa_handler = SIG_IGN;
