@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <string>
 
+#include "hosts_check.hpp"
 #include "scenario_run.hpp"
 
 namespace {
@@ -54,6 +55,14 @@ int main(int argc, char** argv) {
                   "End processes an earlier harness left running (default: refuse to start, naming them)");
     run->add_option("--lock", options.lock_file,
                     "The machine's run lock (default: $PREFORK_BENCH_LOCK, else /run/lock/prefork-bench.lock, else /tmp/prefork-bench.lock)");
+    pb::harness::HostsCheckOptions hosts_options;
+    CLI::App* hosts = app.add_subcommand(
+        "hosts", "Connect to, prepare and describe a scenario's remote hosts ([hosts]) as a run would, running nothing");
+    hosts->add_option("scenario", hosts_options.scenario, "Scenario file with a [hosts] table")->required()->check(CLI::ExistingFile);
+    hosts->add_option("--build-dir", hosts_options.build_dir, "The local build to check or copy (default: this binary's)");
+    hosts->add_option("--json", hosts_options.json, "Also write what meta.json would record of the hosts here");
+    hosts->add_flag("--kill-leftovers", hosts_options.kill_leftovers,
+                    "End processes of another run found on a host (default: refuse, naming them)");
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& error) {
@@ -64,6 +73,7 @@ int main(int argc, char** argv) {
     }
     take_stop_signals();
     try {
+        if (app.got_subcommand(hosts)) return pb::harness::check_hosts_command(hosts_options);
         return run_scenario(options, interrupted);
     } catch (const std::exception& error) {
         fmt::print(stderr, "prefork-bench: {}\n", error.what());

@@ -30,12 +30,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-std::filesystem::path default_build_dir() {
-    std::error_code error;
-    auto self = std::filesystem::read_symlink("/proc/self/exe", error);
-    return error ? std::filesystem::path("build") : self.parent_path().parent_path();
-}
-
 std::filesystem::path default_wrk_script() {
     std::filesystem::path in_source = std::filesystem::path(PREFORK_BENCH_SOURCE_DIR) / "harness/wrk/report.lua";
     return std::filesystem::exists(in_source) ? in_source : std::filesystem::path("harness/wrk/report.lua");
@@ -131,6 +125,12 @@ nlohmann::json sampling_facts(const std::vector<RunResult>& results) {
 }
 
 } // namespace
+
+std::filesystem::path default_build_dir() {
+    std::error_code error;
+    auto self = std::filesystem::read_symlink("/proc/self/exe", error);
+    return error ? std::filesystem::path("build") : self.parent_path().parent_path();
+}
 
 int run_scenario(const ScenarioOptions& options, const std::atomic<bool>& interrupted) {
     Scenario scenario = load_scenario(options.scenario);

@@ -24,6 +24,9 @@ struct ScenarioOptions {
     bool kill_leftovers = false;     // end an earlier harness's leftovers instead of refusing
 };
 
+// The build tree this binary is in (its harness/ directory's parent).
+std::filesystem::path default_build_dir();
+
 // 0 when every run succeeded, 1 when one failed or was suspect or the
 // summary could not be written (the results stay), and throws on a bad
 // scenario or machine, or when the machine is taken (another harness with

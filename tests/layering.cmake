@@ -22,7 +22,8 @@ set(rules
   "harness/guard:common guard"
   "harness/launch:common scenario measure guard launch"
   "harness/hostside:common host measure guard hostside"
-  "harness:common load scenario host measure results guard launch")
+  "harness/remote:common scenario host remote"
+  "harness:common load scenario host measure results guard launch remote")
 
 set(violations "")
 foreach(rule IN LISTS rules)

@@ -92,6 +92,12 @@ std::vector<MarkedProcess> processes_of_run(pid_t group, std::string_view marker
     });
 }
 
+std::vector<MarkedProcess> processes_with_entry_prefix(std::string_view prefix) {
+    return scan([&](const std::filesystem::path& proc, const ProcState&) {
+        return any_entry(proc, [&](std::string_view entry) { return entry.substr(0, prefix.size()) == prefix; });
+    });
+}
+
 std::vector<MarkedProcess> processes_of_harness(pid_t harness) {
     return scan([&](const std::filesystem::path& proc, const ProcState&) {
         return any_entry(proc, [&](std::string_view entry) { return harness_of_entry(entry) == harness; });

@@ -17,6 +17,10 @@ struct MarkedProcess {
 // environment holds the entry `marker` ("NAME=value"); never this process.
 std::vector<MarkedProcess> processes_of_run(pid_t group, std::string_view marker);
 
+// Living processes with an environment entry that starts with `prefix`
+// ("NAME=" finds every value of a marker); never this process.
+std::vector<MarkedProcess> processes_with_entry_prefix(std::string_view prefix);
+
 // Living processes carrying any run marker of the harness `harness`.
 std::vector<MarkedProcess> processes_of_harness(pid_t harness);
 

@@ -11,6 +11,9 @@
 namespace pb::harness {
 
 inline constexpr std::string_view run_marker_name = "PREFORK_BENCH_RUN";
+// On another host the harness's PID says nothing: its marker there is
+// PREFORK_BENCH_REMOTE_RUN=<this host's name>.<harness PID>.<run>.
+inline constexpr std::string_view remote_marker_name = "PREFORK_BENCH_REMOTE_RUN";
 
 // "PREFORK_BENCH_RUN=<harness>.<run>": one run's processes.
 std::string run_marker(pid_t harness, int run);

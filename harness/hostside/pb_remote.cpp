@@ -32,8 +32,8 @@ int print_clock() {
 
 // Exit 0 when nothing carries the marker; 1 after listing (and with --kill
 // ending) what does.
-int leftovers(const std::string& marker, bool kill) {
-    const auto found = pb::harness::processes_of_run(-1, marker);
+int leftovers(const std::string& marker, bool prefix, bool kill) {
+    const auto found = prefix ? pb::harness::processes_with_entry_prefix(marker) : pb::harness::processes_of_run(-1, marker);
     if (found.empty()) {
         fmt::print("none\n");
         return 0;
@@ -75,7 +75,7 @@ int main(int argc, char** argv) {
 
     int pid = 0, interval_ms = 100, timeout_ms = 3000;
     std::string stats, marker;
-    bool kill = false;
+    bool kill = false, prefix = false;
     CLI::App* sample = app.add_subcommand(
         "sample", "Sample the process tree of PID until stdin closes; print 'pb-remote: sampling', then its usage as JSON");
     sample->add_option("--pid", pid, "The tree's root")->required()->check(CLI::PositiveNumber);
@@ -86,6 +86,7 @@ int main(int argc, char** argv) {
     counters->add_option("--timeout-ms", timeout_ms, "Wait for the file at most")->capture_default_str()->check(CLI::PositiveNumber);
     CLI::App* left = app.add_subcommand("leftovers", "List (and with --kill end) the processes carrying a run marker; exit 1 if any");
     left->add_option("--marker", marker, "NAME=VALUE in their environment")->required();
+    left->add_flag("--prefix", prefix, "Match every entry that starts with --marker (NAME= finds any run's)");
     left->add_flag("--kill", kill, "SIGKILL them");
     // Everything after the first "--" is the command, taken apart from
     // CLI11, which would read its options (sh -c) as pb-remote's own.
@@ -112,7 +113,7 @@ int main(int argc, char** argv) {
         if (app.got_subcommand(sample)) return pb::hostside::sample_window(pid, std::chrono::milliseconds(interval_ms));
         if (app.got_subcommand(counters))
             return pb::hostside::print_counters(pid, stats, std::chrono::milliseconds(timeout_ms));
-        if (app.got_subcommand(left)) return leftovers(marker, kill);
+        if (app.got_subcommand(left)) return leftovers(marker, prefix, kill);
         for (const std::string& entry : env) child.env.push_back(env_entry(entry));
         if (start_at > 0) child.start_at_ns = start_at;
         child.grace = std::chrono::milliseconds(grace_ms);
