@@ -27,7 +27,7 @@ SCENARIO_PEERS = $(if $(shell grep -s -l '^[[:space:]]*kind[[:space:]]*=[[:space
 RESULTS     ?= results
 BENCH_ARGS  ?=
 
-.PHONY: all deps configure build test test-cpp test-python test-sanitize micro bench check-load plots reproduce when compare peers clean
+.PHONY: all deps configure build test test-cpp test-python test-sanitize test-hosts micro bench check-load plots reproduce when compare peers clean
 
 all: build
 
@@ -76,6 +76,13 @@ test-sanitize: deps
 	cmake --build $(SANITIZE_DIR) -j $(JOBS)
 	cd $(SANITIZE_DIR) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure --timeout 240
+
+# The harness across hosts (issue 15): network namespaces with an sshd each
+# (tests/hosts/rig.py), as root; skipped, saying why, where namespaces
+# cannot be made. Leaves no namespace, process or key behind.
+test-hosts: build
+	$(call apt_install,openssh-server openssh-client rsync)
+	PREFORK_BENCH_BUILD=$(abspath $(BUILD_DIR)) $(PYTHON) -m pytest tests/hosts -q -rs
 
 micro: build
 	$(BUILD_DIR)/micro/micro-benchmarks --benchmark_counters_tabular=true

@@ -31,6 +31,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
+from typing import ClassVar
 from pathlib import Path
 
 PREFIX = "pbh"
@@ -80,9 +81,23 @@ class Host:
         return f"ssh://root@{self.address}"
 
     def pids(self) -> list[int]:
-        """Every process in the host's namespace (sshd and anything it started)."""
+        """Every process in the host's network namespace (as this machine numbers them)."""
         listed = run("ip", "netns", "pids", self.namespace, check=False).stdout.split()
         return [int(pid) for pid in listed if pid.isdigit()]
+
+    def own_pids(self) -> set[int]:
+        """The rig's own processes of the host: unshare and its sshd."""
+        if self.sshd is None:
+            return set()
+        children = Path(f"/proc/{self.sshd.pid}/task/{self.sshd.pid}/children")
+        try:
+            return {self.sshd.pid, *map(int, children.read_text().split())}
+        except OSError:
+            return {self.sshd.pid}
+
+    def others(self) -> list[int]:
+        """What else runs on the host: the processes a test started there."""
+        return [pid for pid in self.pids() if pid not in self.own_pids()]
 
 
 @dataclass
@@ -92,7 +107,9 @@ class Rig:
     directory: Path | None = None
     bridge: str = ""
     subnet: ipaddress.IPv4Network | None = None
+    tag: str = ""  # every name's start: pbh<PID>x<N>, N counting this process's rigs
     _made_privsep: bool = False
+    _made: ClassVar[int] = 0
 
     # ---- the rig's life --------------------------------------------------
 
@@ -109,9 +126,10 @@ class Rig:
 
     def up(self) -> None:
         remove_stale()
-        tag = f"{PREFIX}{os.getpid()}"
+        Rig._made += 1
+        self.tag = tag = f"{PREFIX}{os.getpid()}x{Rig._made}"
         self.bridge = f"{tag}br"
-        if len(self.bridge) > 15:
+        if len(f"{tag}v{len(self.names)}") > 15:
             raise RigError(f"interface name {self.bridge} is longer than 15 characters")
         self.subnet = free_subnet()
         addresses = list(self.subnet.hosts())
@@ -183,7 +201,7 @@ class Rig:
         shutil.copy(self.directory / "client_key.pub", self.directory / "authorized_keys")
 
     def _namespace(self, host: Host, i: int) -> None:
-        outside, inside = f"{PREFIX}{os.getpid()}v{i}", f"{PREFIX}{os.getpid()}p{i}"
+        outside, inside = f"{self.tag}v{i}", f"{self.tag}p{i}"
         run("ip", "netns", "add", host.namespace)
         run("ip", "link", "add", outside, "type", "veth", "peer", "name", inside)
         run("ip", "link", "set", outside, "master", self.bridge)
@@ -213,7 +231,11 @@ class Rig:
         )
         host.log = self.directory / f"sshd-{host.name}.log"
         log = open(host.log, "w")
-        host.sshd = subprocess.Popen(["ip", "netns", "exec", host.namespace, str(SSHD), "-D", "-e", "-f", str(config)],
+        # A PID namespace (and its own /proc) too: a host sees only its own
+        # processes, as another machine would. sshd is its PID 1; when
+        # unshare goes, the kernel ends everything in the namespace.
+        host.sshd = subprocess.Popen(["ip", "netns", "exec", host.namespace, "unshare", "--pid", "--fork", "--mount-proc",
+                                      "--kill-child", str(SSHD), "-D", "-e", "-f", str(config)],
                                      stdout=log, stderr=subprocess.STDOUT)
         log.close()
         deadline = time.monotonic() + READY_TIMEOUT_S

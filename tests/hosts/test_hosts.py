@@ -1,0 +1,177 @@
+"""The harness across hosts, on the namespace rig (rig.py): three hosts with
+an sshd each, the harness in the root namespace. make test-hosts runs these
+as root; where namespaces cannot be made they are skipped, saying why.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import rig as rigmod  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[2]
+BUILD = Path(os.environ.get("PREFORK_BENCH_BUILD", REPO / "build")).resolve()
+HARNESS = BUILD / "harness" / "prefork-bench"
+
+REASON = rigmod.why_not_possible()
+pytestmark = pytest.mark.skipif(REASON is not None, reason=f"no namespace rig here: {REASON}")
+
+
+@pytest.fixture(scope="module")
+def rig():
+    if not HARNESS.exists():
+        pytest.fail(f"{HARNESS} not built (make build)")
+    with rigmod.Rig(["server", "client1", "client2"]) as built:
+        yield built
+
+
+@pytest.fixture(autouse=True)
+def nothing_left_behind(request):
+    """After each test: on every host of the rig, nothing runs but its sshd."""
+    yield
+    if "rig" not in request.fixturenames:
+        return
+    built = request.getfixturevalue("rig")
+    for host in built.hosts.values():
+        others = host.others()
+        assert others == [], f"{host.name}: left behind: {[command_of(pid) for pid in others]}"
+
+
+def command_of(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
+    except OSError:
+        return f"{pid} (gone)"
+
+
+def toml_list(items) -> str:
+    return "[" + ", ".join(json.dumps(str(item)) for item in items) + "]"
+
+
+def hosts_table(rig, server="server", clients=("client1", {"host": "client2", "processes": 2}), **keys) -> str:
+    def url(name):
+        return rig.hosts[name].url if name in rig.hosts else name
+
+    entries = []
+    for client in clients:
+        if isinstance(client, dict):
+            entries.append(f'{{host = "{url(client["host"])}", processes = {client["processes"]}}}')
+        else:
+            entries.append(json.dumps(url(client)))
+    lines = [
+        "[hosts]",
+        f'server = "{url(server)}"',
+        f"clients = [{', '.join(entries)}]",
+        f"ssh_options = {toml_list(rig.ssh_options)}",
+        f'identity = "{rig.identity}"',
+    ]
+    lines += [f"{key} = {json.dumps(str(value))}" for key, value in keys.items()]
+    return "\n".join(lines) + "\n"
+
+
+def scenario(tmp_path: Path, hosts: str, body: str = "") -> Path:
+    file = tmp_path / "hosts.toml"
+    file.write_text('description = "across the rig"\n' + body + hosts + '[[server]]\nmodel = "prefork-epoll"\n')
+    return file
+
+
+def harness(*args, timeout=300) -> subprocess.CompletedProcess:
+    return subprocess.run([str(HARNESS), *map(str, args)], capture_output=True, text=True, timeout=timeout)
+
+
+def test_hosts_reads_every_hosts_facts_and_link(rig, tmp_path):
+    out = tmp_path / "hosts.json"
+    done = harness("hosts", scenario(tmp_path, hosts_table(rig)), "--build-dir", BUILD, "--json", out)
+    assert done.returncode == 0, done.stderr
+    facts = json.loads(out.read_text())
+    assert sorted(facts) == sorted(host.url for host in rig.hosts.values())
+    server = facts[rig.hosts["server"].url]
+    assert server["roles"] == ["server"]
+    assert facts[rig.hosts["client2"].url]["roles"] == ["client"]
+    for host in rig.hosts.values():
+        entry = facts[host.url]
+        assert entry["prepared"] == "checked"
+        assert entry["build_dir"] == str(BUILD)
+        for key in ("cpu_model", "online_cpus", "kernel", "cpu_governor", "network_interfaces"):
+            assert key in entry["facts"], key
+        # Each host sees only its own end of the rig's veth pair.
+        index = list(rig.hosts).index(host.name)
+        assert [nic["name"] for nic in entry["facts"]["network_interfaces"]] == [f"{rig.tag}p{index}"]
+        link = entry["ssh"]
+        assert link["rtt_ms"] > 0 and link["probes"] == 7
+        # One machine, one clock: the true offset is 0, and the estimate is
+        # off by at most half the fastest probe's round trip.
+        assert abs(link["clock_offset_ms"]) <= link["clock_offset_uncertainty_ms"] + 1e-6
+    assert "harness/pb-remote" in server["sha256"] and "servers/prefork_epoll/prefork-epoll" in server["sha256"]
+    assert "load/prefork-load" in facts[rig.hosts["client1"].url]["sha256"]
+    for host in rig.hosts.values():
+        assert f"host {host.url}: connecting ... checked" in done.stdout
+
+
+def test_copy_puts_the_build_on_a_host_and_check_then_finds_it(rig, tmp_path):
+    remote = tmp_path / "remote-build"
+    table = hosts_table(rig, server="server", clients=["client1"], prepare="copy", build_dir=remote)
+    out = tmp_path / "copied.json"
+    done = harness("hosts", scenario(tmp_path, table), "--build-dir", BUILD, "--json", out)
+    assert done.returncode == 0, done.stderr
+    copied = json.loads(out.read_text())
+    assert {entry["prepared"] for entry in copied.values()} == {"copied"}
+    for file in ("harness/pb-remote", "servers/threadpool/threadpool", "load/prefork-load", "harness/report.lua"):
+        assert (remote / file).read_bytes() == (BUILD / file).read_bytes(), file
+    table = hosts_table(rig, server="server", clients=["client1"], build_dir=remote)
+    again = harness("hosts", scenario(tmp_path, table), "--build-dir", BUILD, "--json", out)
+    assert again.returncode == 0, again.stderr
+    assert {entry["prepared"] for entry in json.loads(out.read_text()).values()} == {"checked"}
+
+
+def test_check_refuses_a_host_without_the_build_naming_host_and_file(rig, tmp_path):
+    table = hosts_table(rig, server="server", clients=["client1"], build_dir=tmp_path / "nothing-here")
+    done = harness("hosts", scenario(tmp_path, table), "--build-dir", BUILD)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith(f"prefork-bench: {rig.hosts['server'].url}: in {tmp_path / 'nothing-here'}: "
+                               "harness/pb-remote is missing there"), lines[0]
+
+
+def test_a_host_that_cannot_be_reached_is_named(rig, tmp_path):
+    closed = f"ssh://root@{rig.hosts['server'].address}:2"  # nothing listens on port 2
+    done = harness("hosts", scenario(tmp_path, hosts_table(rig, server=closed, clients=["client1"])), "--build-dir", BUILD)
+    assert done.returncode == 2
+    assert f"prefork-bench: {closed}: cannot connect over SSH: " in done.stderr
+    assert "Connection refused" in done.stderr, done.stderr
+
+
+def test_processes_of_another_run_are_refused_then_ended_when_asked(rig, tmp_path):
+    started = rig.ssh("client1", "PREFORK_BENCH_REMOTE_RUN=elsewhere.1.1 setsid sleep 300 </dev/null >/dev/null 2>&1 &")
+    assert started.returncode == 0, started.stderr
+    host, server = rig.hosts["client1"], rig.hosts["server"]
+    sleeper = [pid for pid in host.others() if "sleep 300" in command_of(pid)]
+    assert len(sleeper) == 1
+    file = scenario(tmp_path, hosts_table(rig, server="server", clients=["client1"]))
+    refused = harness("hosts", file, "--build-dir", BUILD)
+    assert refused.returncode == 2
+    # Named on its host alone (with the PID that host gives it).
+    assert f"processes of another run are on the hosts: {host.url}: " in refused.stderr, refused.stderr
+    assert "(sleep 300)" in refused.stderr and server.url not in refused.stderr
+    assert host.others() == sleeper  # refused, not touched
+    ended = harness("hosts", file, "--build-dir", BUILD, "--kill-leftovers")
+    assert ended.returncode == 0, ended.stderr
+    assert f"ended processes of another run: {host.url}: " in ended.stdout and "(sleep 300)" in ended.stdout
+
+
+def test_a_rig_removes_everything_it_made():
+    with rigmod.Rig(["only"]) as small:
+        namespace, bridge, keys = small.hosts["only"].namespace, small.bridge, small.directory
+        assert namespace in subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
+        assert keys.exists()
+    assert namespace not in subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
+    assert subprocess.run(["ip", "link", "show", bridge], capture_output=True).returncode != 0
+    assert not keys.exists()
