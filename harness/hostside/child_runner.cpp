@@ -14,11 +14,16 @@
 #include <cstdlib>
 #include <cstring>
 #include <fmt/format.h>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <optional>
 
 #include "common/cpus.hpp"
 #include "common/fd.hpp"
 #include "common/system_error.hpp"
 #include "common/wait_status.hpp"
+#include "measure/tree_sampler.hpp"
+#include "measure/usage_json.hpp"
 
 namespace pb::hostside {
 namespace {
@@ -95,6 +100,8 @@ bool wait_for_start(std::int64_t start_at_ns, int signals) {
 
 class Runner {
 public:
+    std::function<void()> on_end; // after the command ended, before the exit line
+
     Runner(pid_t child, int signals, std::chrono::milliseconds grace) : child_(child), signals_(signals), grace_(grace) {}
 
     // Until the child exits or the channel asks for a stop; then the stop.
@@ -122,6 +129,7 @@ public:
         }
         // Whatever the command left in its group goes with it.
         ::kill(-child_, SIGKILL);
+        if (on_end) on_end();
         say("exit " + describe_wait_status(*status_));
         if (WIFEXITED(*status_)) return WEXITSTATUS(*status_);
         return 128 + (WIFSIGNALED(*status_) ? WTERMSIG(*status_) : 0);
@@ -185,9 +193,22 @@ int run_child(const ChildRun& run) {
     // Both sides set it, so that no signal to the group can come before it exists.
     ::setpgid(child, child);
     say(fmt::format("pid {} started_ns {}", child, started));
+    // The window opens before the command runs, so it holds all of its CPU.
+    std::optional<harness::TreeSampler> sampler;
+    if (run.sample_interval.count() > 0) {
+        sampler.emplace(child, run.sample_interval, std::function<void()>{}, harness::TreeSampler::RootGone::ends_the_window);
+        sampler->start();
+    }
     ::close(go[1]); // the command goes on
-
-    return Runner(child, signals.get(), run.grace).run();
+    Runner runner(child, signals.get(), run.grace);
+    runner.on_end = [&sampler] {
+        if (!sampler) return;
+        const harness::ProcessUsage usage = sampler->stop();
+        const nlohmann::json out = {{"usage", harness::to_json(usage)}, {"cost", harness::to_json(sampler->cost())},
+                                    {"error", sampler->error()}};
+        say("usage " + out.dump());
+    };
+    return runner.run();
 }
 
 } // namespace pb::hostside

@@ -8,7 +8,9 @@
 //
 // On stdout, before anything the command prints:
 //   pb-remote: pid PID started_ns NS       (CLOCK_REALTIME at fork)
-// and after it ended:
+// and after it ended, with sample_interval set, its tree's usage over its life:
+//   pb-remote: usage {"usage": ..., "cost": ..., "error": ""}
+// and last:
 //   pb-remote: exit STATUS                 (as describe_wait_status says it)
 // The exit status is the command's (128 + signal when a signal ended it).
 #include <chrono>
@@ -26,6 +28,7 @@ struct ChildRun {
     std::optional<std::int64_t> start_at_ns;               // CLOCK_REALTIME; nothing: at once
     std::chrono::milliseconds grace{10'000};               // SIGTERM to SIGKILL
     std::vector<int> cpus;                                 // empty: not pinned
+    std::chrono::milliseconds sample_interval{0};          // > 0: sample the command's tree (a client's CPU)
 };
 
 // Runs it to its end; throws std::runtime_error naming the call that failed

@@ -70,6 +70,9 @@ int main(int argc, char** argv) {
     run->add_option("--start-at-ns", start_at, "Start at this CLOCK_REALTIME (the start barrier); default: at once")
         ->check(CLI::PositiveNumber);
     run->add_option("--grace-ms", grace_ms, "From SIGTERM to SIGKILL")->capture_default_str()->check(CLI::Range(0, 600'000));
+    int sample_ms = 0;
+    run->add_option("--sample-ms", sample_ms, "Sample the command's process tree every N ms; print its usage at the end")
+        ->check(CLI::Range(0, 60'000));
     run->add_option("--cpus", child.cpus, "Pin the command to these CPUs (comma-separated)")->delimiter(',');
     run->footer("The command and its arguments come after --: pb-remote run [OPTIONS] -- COMMAND [ARGS...]");
 
@@ -117,6 +120,7 @@ int main(int argc, char** argv) {
         for (const std::string& entry : env) child.env.push_back(env_entry(entry));
         if (start_at > 0) child.start_at_ns = start_at;
         child.grace = std::chrono::milliseconds(grace_ms);
+        child.sample_interval = std::chrono::milliseconds(sample_ms);
         return pb::hostside::run_child(child);
     } catch (const std::exception& error) {
         fmt::print(stderr, "pb-remote: {}\n", error.what());

@@ -114,6 +114,18 @@ TEST(PbRemoteRun, TheEnvironmentReachesTheCommandAndItsOptionsAreItsOwn) {
     EXPECT_EQ(exit_code(*process), 0);
 }
 
+TEST(PbRemoteRun, WithSamplingSaysTheCommandsUsageBeforeItsExit) {
+    auto process = start({"run", "--sample-ms", "10", "--", "/bin/sh", "-c", "i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done"});
+    next_line(*process);
+    const std::string usage = next_line(*process);
+    ASSERT_EQ(usage.rfind("pb-remote: usage ", 0), 0u) << usage;
+    const nlohmann::json json = nlohmann::json::parse(usage.substr(17));
+    EXPECT_GT(json["usage"]["user_s"].get<double>() + json["usage"]["system_s"].get<double>(), 0) << usage;
+    EXPECT_EQ(json["error"], "");
+    EXPECT_EQ(next_line(*process), "pb-remote: exit exited with status 0");
+    EXPECT_EQ(exit_code(*process), 0);
+}
+
 TEST(PbRemoteRun, StartsNoEarlierThanTheAgreedTime) {
     const std::int64_t at = realtime_ns() + 300'000'000;
     auto process = start({"run", "--start-at-ns", std::to_string(at), "--", "/bin/true"});
