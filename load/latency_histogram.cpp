@@ -1,5 +1,7 @@
 #include "load/latency_histogram.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <bit>
 #include <cmath>
@@ -118,6 +120,24 @@ LatencyHistogram LatencyHistogram::from_buckets(const std::vector<Bucket>& bucke
                                         " us is outside 1 us .. 100 s");
         histogram.record_n(bucket.value_us, bucket.count);
     }
+    return histogram;
+}
+
+LatencyHistogram LatencyHistogram::from_buckets(const std::vector<Bucket>& buckets, std::uint64_t min_us,
+                                                std::uint64_t max_us, std::uint64_t saturated) {
+    LatencyHistogram histogram = from_buckets(buckets);
+    if (histogram.count() == 0) {
+        if (min_us != 0 || max_us != 0 || saturated != 0)
+            throw std::invalid_argument("latency histogram: extremes or saturated values without any bucket");
+        return histogram;
+    }
+    if (lowest_equivalent(min_us) != lowest_equivalent(histogram.min_) || lowest_equivalent(max_us) != lowest_equivalent(histogram.max_) ||
+        saturated > histogram.count())
+        throw std::invalid_argument(fmt::format("latency histogram: min {} us, max {} us or {} saturated do not fit its buckets",
+                                                min_us, max_us, saturated));
+    histogram.min_ = min_us;
+    histogram.max_ = max_us;
+    histogram.saturated_ = saturated;
     return histogram;
 }
 

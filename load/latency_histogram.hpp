@@ -51,6 +51,12 @@ public:
     // extremes, so min() and max() become the lowest values of the outer slots.
     // Throws std::invalid_argument for a value outside [lowest_us, highest_us].
     static LatencyHistogram from_buckets(const std::vector<Bucket>& buckets);
+    // As above, with what a report carries beside its buckets: the exact
+    // extremes and the count of values above the range, so that a histogram
+    // read back (and merged with others) is the one written. Throws
+    // std::invalid_argument when they do not fit the buckets.
+    static LatencyHistogram from_buckets(const std::vector<Bucket>& buckets, std::uint64_t min_us, std::uint64_t max_us,
+                                         std::uint64_t saturated);
 
     // The smallest and largest values stored in the same slot as value_us.
     static std::uint64_t lowest_equivalent(std::uint64_t value_us) noexcept;

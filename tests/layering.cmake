@@ -16,7 +16,7 @@ set(rules
   "servers/threadpool:common http stats cli threadpool"
   "harness/scenario:common load scenario"
   "harness/host:common host"
-  "harness/measure:common measure"
+  "harness/measure:common load measure"
   "harness/results:common measure results"
   "load:common load"
   "harness/guard:common guard"
