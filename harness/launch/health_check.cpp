@@ -1,5 +1,8 @@
 #include "launch/health_check.hpp"
 
+#include <netdb.h>
+#include <memory>
+
 #include <arpa/inet.h>
 #include <cctype>
 #include <fmt/format.h>
@@ -42,8 +45,28 @@ pb::Fd connect_loopback(std::uint16_t port) {
     return fd;
 }
 
-void health_check(std::uint16_t port, const std::vector<std::string>& headers) {
-    pb::Fd fd = connect_loopback(port);
+pb::Fd connect_to(const std::string& host, std::uint16_t port) {
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo* found = nullptr;
+    const std::string service = std::to_string(port);
+    if (const int error = getaddrinfo(host.c_str(), service.c_str(), &hints, &found); error != 0)
+        throw std::runtime_error(fmt::format("getaddrinfo({}): {}", host, gai_strerror(error)));
+    const std::unique_ptr<addrinfo, decltype(&freeaddrinfo)> addresses(found, freeaddrinfo);
+    pb::Fd fd(socket(found->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (!fd) throw_system_error("socket", "health check");
+    timeval timeout{2, 0};
+    setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    setsockopt(fd.get(), SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
+    if (connect(fd.get(), found->ai_addr, found->ai_addrlen) != 0) throw_system_error("connect", fmt::format("{}:{}", host, port));
+    return fd;
+}
+
+void health_check(std::uint16_t port, const std::vector<std::string>& headers) { health_check("127.0.0.1", port, headers); }
+
+void health_check(const std::string& host, std::uint16_t port, const std::vector<std::string>& headers) {
+    pb::Fd fd = host == "127.0.0.1" ? connect_loopback(port) : connect_to(host, port);
     std::string request = "GET / HTTP/1.1\r\n";
     for (const std::string& header : headers) request += header + "\r\n";
     request += "\r\n";

@@ -18,6 +18,10 @@ public:
     virtual ~LaunchedServer() = default;
 
     virtual std::uint16_t port() const = 0;
+    // Where clients reach it: this machine's loopback, or its host's address.
+    virtual std::string address() const { return "127.0.0.1"; }
+    // On another host: its processes are sampled there, not through pid().
+    virtual bool remote() const { return false; }
     virtual pid_t pid() const = 0; // the process whose tree the harness samples
     virtual const std::vector<std::string>& command() const = 0;
 

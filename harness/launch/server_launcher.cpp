@@ -23,7 +23,7 @@ using std::chrono::milliseconds;
 
 std::vector<std::string> full_command(const ServerLaunch& launch) {
     std::vector<std::string> command = launch.argv;
-    command.insert(command.end(), {"--listen", "127.0.0.1:0", "--stats", launch.stats_file.string()});
+    command.insert(command.end(), {"--listen", launch.listen + ":0", "--stats", launch.stats_file.string()});
     return command;
 }
 

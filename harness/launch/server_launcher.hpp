@@ -17,6 +17,7 @@ namespace pb::harness {
 struct ServerLaunch {
     std::vector<std::string> argv;   // binary and flags, without --listen and --stats
     std::vector<int> cpus;
+    std::string listen = "127.0.0.1";  // 0.0.0.0 when clients on other hosts must reach it
     std::filesystem::path stats_file;
     std::filesystem::path stderr_file;
     std::string run_marker;          // "NAME=value" put into its environment (leftover_processes.hpp)

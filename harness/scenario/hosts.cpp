@@ -94,6 +94,15 @@ bool Hosts::remote() const {
     return !server.local() || std::any_of(clients.begin(), clients.end(), [](const ClientHost& c) { return !c.host.local(); });
 }
 
+bool Hosts::remote_clients() const {
+    return std::any_of(clients.begin(), clients.end(), [](const ClientHost& c) { return !c.host.local(); });
+}
+
+std::string Hosts::address_for_clients() const {
+    if (!server_address.empty()) return server_address;
+    return server.local() ? "127.0.0.1" : server.ssh->host;
+}
+
 int Hosts::client_processes() const {
     int total = 0;
     for (const ClientHost& client : clients) total += client.processes;

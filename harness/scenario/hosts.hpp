@@ -62,9 +62,17 @@ struct Hosts {
     // prepare = "build": where the source goes on the host (its build is
     // source_dir/build).
     std::filesystem::path source_dir;
+    // The address the clients connect to: empty means the server host's SSH
+    // host name, or 127.0.0.1 when every process is local. Needed for a local
+    // server with remote clients (this machine's address as they reach it).
+    std::string server_address;
 
     // Whether any process runs on another host.
     bool remote() const;
+    // Whether any client runs on another host.
+    bool remote_clients() const;
+    // Where the clients (and the harness's health check) reach the server.
+    std::string address_for_clients() const;
     // The client processes, in order: each client host repeated by its processes.
     int client_processes() const;
     // Every distinct remote host, the server first: what is prepared, checked and cleaned.

@@ -56,7 +56,7 @@ std::string joined_servers_with(const Scenario& scenario, bool (*has)(const Serv
 } // namespace
 
 void read_hosts(const TomlReader& reader, const toml::table& table, Hosts& hosts) {
-    reader.only({"server", "clients", "ssh_options", "identity", "prepare", "build_dir", "source_dir"});
+    reader.only({"server", "clients", "ssh_options", "identity", "prepare", "build_dir", "source_dir", "server_address"});
     if (reader.has("server"))
         if (auto host = host_at(reader, "server", reader.string("server", "local"))) hosts.server = *host;
     if (reader.has("clients")) read_clients(reader, table, hosts);
@@ -72,6 +72,9 @@ void read_hosts(const TomlReader& reader, const toml::table& table, Hosts& hosts
     else reader.fail("prepare", "\"check\", \"copy\" or \"build\"");
     hosts.build_dir = reader.string("build_dir", "");
     hosts.source_dir = reader.string("source_dir", "");
+    hosts.server_address = reader.string("server_address", "");
+    if (hosts.server.local() && hosts.remote_clients() && hosts.server_address.empty())
+        reader.fail("server_address", "the address remote clients reach this machine at (the server is local)");
     for (const auto& [key, path] : {std::pair{"build_dir", hosts.build_dir}, std::pair{"source_dir", hosts.source_dir}})
         if (!path.empty() && !path.is_absolute()) reader.fail(key, "an absolute path on the hosts");
     if (hosts.prepare == Prepare::build && hosts.source_dir.empty())

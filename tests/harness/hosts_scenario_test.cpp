@@ -105,6 +105,15 @@ TEST(HostsScenario, EveryKeyIsRead) {
     EXPECT_EQ(s.hosts.remote_hosts()[2].url(), "ssh://root@198.18.0.4:2200");
 }
 
+TEST(HostsScenario, ClientsReachTheServerAtItsHostOrTheAddressGiven) {
+    EXPECT_EQ(parse("").hosts.address_for_clients(), "127.0.0.1");
+    EXPECT_EQ(parse("[hosts]\nserver = \"ssh://root@198.18.0.2\"\n").hosts.address_for_clients(), "198.18.0.2");
+    EXPECT_EQ(parse("[hosts]\nserver = \"ssh://s\"\nserver_address = \"10.0.0.2\"\n").hosts.address_for_clients(), "10.0.0.2");
+    // A local server with remote clients: only the user knows where they reach it.
+    EXPECT_NE(error_of("[hosts]\nclients = [\"ssh://b\"]\n[wrk]\nthreads = 1\n").find("hosts.server_address: expected the address"),
+              std::string::npos);
+}
+
 TEST(HostsScenario, AServerThatIsAlsoAClientIsPreparedOnce) {
     const Scenario s = parse("[hosts]\nserver = \"ssh://a\"\nclients = [\"ssh://a\"]\n");
     EXPECT_EQ(s.hosts.remote_hosts().size(), 1u);
@@ -145,7 +154,7 @@ TEST(HostsScenario, ARemoteServerRunsNoPeerRestartOrKernelSetting) {
                   .find("\"local\" with sysctl (prefork-epoll)"),
               std::string::npos);
     // Remote clients alone keep the server here: its restarts stay possible.
-    EXPECT_EQ(error_of("[hosts]\nclients = [\"ssh://b\"]\n[wrk]\nthreads = 1\n",
+    EXPECT_EQ(error_of("[hosts]\nclients = [\"ssh://b\"]\nserver_address = \"198.18.0.1\"\n[wrk]\nthreads = 1\n",
                        "[[server]]\nmodel = \"prefork-epoll\"\nrestart = \"kill\"\n"),
               "");
 }
