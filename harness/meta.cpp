@@ -93,6 +93,11 @@ void finish_meta(nlohmann::json& meta, const std::vector<RunResult>& results, bo
                             {"wrk_command", join_command(run.wrk_command)},
                             // Not on wrk's command line: report.lua reads it from PREFORK_BENCH_PIPELINE.
                             {"wrk_pipeline", run.pipeline}});
+    for (std::size_t i = 0; i < results.size(); ++i)
+        if (!results[i].open.clients.empty()) {
+            commands[i]["clients"] = results[i].open.clients;
+            commands[i]["start_skew_ms"] = results[i].open.start_skew_ms;
+        }
     meta["ended_utc"] = utc_stamp(ended, iso_utc);
     meta["runs"] = commands;
     meta["interrupted"] = interrupted;

@@ -51,21 +51,26 @@ std::chrono::nanoseconds run_limit(const RunContext& context, const ServerSpec& 
     return load.warmup + measured_duration(context, spec, planned) + load.timeout + std::chrono::seconds(60);
 }
 
+int part_connections(int connections, const LoadPart& part) {
+    return connections / part.of + (part.index < connections % part.of ? 1 : 0);
+}
+
 std::vector<std::string> load_command(const RunContext& context, const ServerSpec& spec, const PlannedRun& planned,
-                                      std::uint16_t port, const std::filesystem::path& json) {
+                                      std::uint16_t port, const std::filesystem::path& json, const LoadPart& part) {
     const Scenario& scenario = *context.scenario;
     const OpenLoad& load = scenario.load;
-    std::vector<std::string> command = {(context.build_dir / "load" / "prefork-load").string()};
+    const std::filesystem::path program = part.program.empty() ? context.build_dir / "load" / "prefork-load" : part.program;
+    std::vector<std::string> command = {program.string()};
     if (load.closed)
         command.push_back("--closed");
     else
-        command.insert(command.end(), {"--rate", fmt::format("{:.6g}", offered_rate(context, spec, planned))});
+        command.insert(command.end(), {"--rate", fmt::format("{:.6g}", offered_rate(context, spec, planned) / part.of)});
     command.insert(command.end(), {"--duration", format_duration(measured_duration(context, spec, planned)),
                                         "--warmup", format_duration(load.warmup),
-                                        "--connections", std::to_string(planned.connections),
+                                        "--connections", std::to_string(part_connections(planned.connections, part)),
                                         "--threads", std::to_string(load.threads),
                                         "--arrival", load.arrival,
-                                        "--seed", std::to_string(run_seed(load, planned)),
+                                        "--seed", std::to_string(run_seed(load, planned) + 1'000'003 * static_cast<std::uint64_t>(part.index)),
                                         "--timeout", format_duration(load.timeout),
                                         "--progress", "0",
                                         "--json", json.string()});
@@ -75,9 +80,10 @@ std::vector<std::string> load_command(const RunContext& context, const ServerSpe
     if (load.realtime) command.push_back("--realtime");
     if (load.spin) command.insert(command.end(), {"--spin", format_duration(*load.spin)});
     // Each thread on its own CPU of wrk's (the process is pinned to them all).
-    if (!context.pinning.wrk_cpus.empty()) command.insert(command.end(), {"--cpus", cpu_list(context.pinning.wrk_cpus)});
+    if (part.pin && !context.pinning.wrk_cpus.empty()) command.insert(command.end(), {"--cpus", cpu_list(context.pinning.wrk_cpus)});
     for (const std::string& header : scenario.wrk.headers) command.insert(command.end(), {"-H", header});
-    command.push_back(fmt::format("http://127.0.0.1:{}{}", port, scenario.wrk.path));
+    const bool v6 = part.server.find(':') != std::string::npos;
+    command.push_back(fmt::format("http://{}{}{}:{}{}", v6 ? "[" : "", part.server, v6 ? "]" : "", port, scenario.wrk.path));
     return command;
 }
 

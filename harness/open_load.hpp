@@ -24,7 +24,19 @@ std::uint64_t run_seed(const OpenLoad& load, const PlannedRun& planned);
 std::chrono::nanoseconds measured_duration(const RunContext& context, const ServerSpec& spec, const PlannedRun& planned);
 // How long the generator may take before the run is failed.
 std::chrono::nanoseconds run_limit(const RunContext& context, const ServerSpec& spec, const PlannedRun& planned);
+// One generator process's share of a run that several run side by side (on
+// one host or several, [hosts]): the offered rate and the connections split
+// evenly (the first processes take what does not divide), and a seed of
+// its own (superposed Poisson streams are one Poisson stream of the total).
+struct LoadPart {
+    std::filesystem::path program;        // prefork-load on its host; empty: this build's
+    std::string server = "127.0.0.1";     // where it reaches the server
+    int index = 0, of = 1;                // this process of how many
+    bool pin = true;                      // to wrk's CPUs, when pinned (this machine only)
+};
+int part_connections(int connections, const LoadPart& part);
+
 std::vector<std::string> load_command(const RunContext& context, const ServerSpec& spec, const PlannedRun& planned,
-                                      std::uint16_t port, const std::filesystem::path& json);
+                                      std::uint16_t port, const std::filesystem::path& json, const LoadPart& part = {});
 
 } // namespace pb::harness

@@ -23,6 +23,8 @@
 #include "measure/process_usage.hpp"
 #include "measure/tree_sampler.hpp"
 #include "launch/server_launcher.hpp"
+#include "open_fleet.hpp"
+#include "remote/remote_server.hpp"
 #include "measure/stats_csv.hpp"
 #include "measure/wrk_report.hpp"
 
@@ -72,9 +74,23 @@ std::unique_ptr<LaunchedServer> launch(const RunContext& context, const ServerSp
         peer.interrupted = context.interrupted;
         return std::make_unique<RunningPeer>(std::move(peer));
     }
+    const Hosts& hosts = context.scenario->hosts;
+    if (!hosts.server.local()) {
+        RemoteServerLaunch remote;
+        remote.host = &context.remote->at(*hosts.server.ssh);
+        remote.argv = server_command(context, spec);
+        remote.argv[0] = model_binary(remote.host->prepared.build_dir, spec.model).string();
+        remote.remote_stats = context.remote_dir / files.stats.filename();
+        remote.local_stats = files.stats;
+        remote.stderr_file = files.server_stderr;
+        remote.marker = fmt::format("{}.{}", context.remote_marker, id);
+        remote.address = hosts.address_for_clients();
+        return std::make_unique<RemoteServer>(std::move(remote));
+    }
     ServerLaunch ours;
     ours.argv = server_command(context, spec);
     ours.cpus = context.pinning.server_cpus;
+    if (hosts.remote_clients()) ours.listen = "0.0.0.0"; // reached from the client hosts
     ours.stats_file = files.stats;
     ours.stderr_file = files.server_stderr;
     ours.run_marker = run_marker(context, id);
@@ -212,10 +228,16 @@ void measure_open(const RunContext& context, LaunchedServer& server, const Files
         write_restart_events(files.restarts, restarter->events());
     };
     try {
-        run_sampled(context, server, wrk_spec(context, result.id, result.wrk_command, files.wrk_out, files.wrk_stderr, {}),
-                    "prefork-load", run_limit(context, spec, planned), result, restart);
+        if (uses_fleet(*context.scenario)) {
+            run_open_fleet(context, server, planned, files.load_report, result);
+            if (context.interrupted->load()) throw Interrupted();
+        } else {
+            run_sampled(context, server, wrk_spec(context, result.id, result.wrk_command, files.wrk_out, files.wrk_stderr, {}),
+                        "prefork-load", run_limit(context, spec, planned), result, restart);
+        }
     } catch (...) {
         record_restarts();
+        if (context.interrupted->load()) throw Interrupted();
         throw;
     }
     record_restarts();
@@ -312,7 +334,7 @@ RunResult execute_run(const RunContext& context, const PlannedRun& planned) {
         std::unique_ptr<LaunchedServer> server = launch(context, spec, files, planned.id);
         result.server_command = server->command();
         try {
-            health_check(server->port(), scenario.wrk.headers);
+            health_check(server->address(), server->port(), scenario.wrk.headers);
             if (scenario.mode == Mode::idle_connections)
                 measure_idle(context, *server, result);
             else if (scenario.generator == Generator::open)

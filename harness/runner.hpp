@@ -12,6 +12,7 @@
 #include "scenario/run_plan.hpp"
 #include "results/run_result.hpp"
 #include "scenario/scenario.hpp"
+#include "remote/remote_hosts.hpp"
 
 namespace pb::harness {
 
@@ -29,6 +30,12 @@ struct RunContext {
     std::map<std::string, PeerDefinition> peers; // the scenario's peers by name (peer_definition.hpp)
     std::string run_marker;            // unique to this harness process; each run adds ".ID"
     const std::atomic<bool>* interrupted = nullptr; // set by SIGINT/SIGTERM
+    // [hosts] with other hosts: each connected and prepared (remote/), the
+    // directory of this scenario's files on each, and the marker of what the
+    // harness starts there ("PREFORK_BENCH_REMOTE_RUN=HOST.PID"; each run adds ".ID").
+    RemoteHosts* remote = nullptr;
+    std::filesystem::path remote_dir;
+    std::string remote_marker;
 };
 
 // Ours: the full command but --listen and --stats. A peer: its program and

@@ -1,5 +1,7 @@
 #include "scenario_run.hpp"
 
+#include "remote/remote_hosts.hpp"
+
 #include <algorithm>
 #include <fmt/format.h>
 #include <map>
@@ -124,6 +126,18 @@ nlohmann::json sampling_facts(const std::vector<RunResult>& results) {
                      "harness's CPUs; wall = elapsed, cpu = the sampling thread's CPU time"}};
 }
 
+// meta.json's "hosts": every host of the scenario under its name, "local"
+// (this machine, whose facts are meta's "host") among them when it runs a part.
+nlohmann::json hosts_meta(const Scenario& scenario, const nlohmann::json& meta, const RemoteHosts& remote) {
+    nlohmann::json hosts = remote.meta();
+    std::vector<std::string> roles;
+    if (scenario.hosts.server.local()) roles.emplace_back("server");
+    for (const ClientHost& client : scenario.hosts.clients)
+        if (client.host.local()) roles.emplace_back("client");
+    if (!roles.empty()) hosts["local"] = {{"roles", roles}, {"facts", meta["host"]}};
+    return hosts;
+}
+
 } // namespace
 
 std::filesystem::path default_build_dir() {
@@ -136,11 +150,6 @@ int run_scenario(const ScenarioOptions& options, const std::atomic<bool>& interr
     Scenario scenario = load_scenario(options.scenario);
     apply_overrides(options, scenario);
     const std::vector<PlannedRun> plan = plan_runs(scenario);
-    // Until the remote runs exist (issue 15), a scenario with remote hosts
-    // is refused rather than silently run here.
-    if (scenario.hosts.remote())
-        throw std::runtime_error(fmt::format("{}: [hosts]: remote hosts are not run by this build yet",
-                                             options.scenario.string()));
 
     RunContext context;
     context.scenario = &scenario;
@@ -184,6 +193,22 @@ int run_scenario(const ScenarioOptions& options, const std::atomic<bool>& interr
         throw std::runtime_error("wrk script not found: " + context.wrk_script.string());
     for (const auto& [name, peer] : context.peers) check_peer_installed(peer, context.build_dir);
 
+    // Every remote host connected, prepared and measured before the first run.
+    std::optional<RemoteHosts> remote;
+    if (scenario.hosts.remote()) {
+        remote.emplace(scenario, context.build_dir, PREFORK_BENCH_SOURCE_DIR);
+        context.remote = &*remote;
+        context.remote_marker = fmt::format("{}={}.{}", remote_marker_name, hostname(), getpid());
+        const std::string others = remote->leftovers(std::string(remote_marker_name) + "=", true, options.kill_leftovers);
+        if (!others.empty() && !options.kill_leftovers)
+            throw std::runtime_error(fmt::format("processes of another run are on the hosts: {} (--kill-leftovers ends them)", others));
+        if (!others.empty()) fmt::print("ended processes of another run: {}\n", others);
+        context.remote_dir = fmt::format("/tmp/prefork-bench-{}-{}", hostname(), getpid());
+        for (const RemoteHost& host : remote->all())
+            if (host.session->run({"mkdir", "-p", "--", context.remote_dir.string()}).exit_status != 0)
+                throw std::runtime_error(fmt::format("{}: cannot create {}", host.name(), context.remote_dir.string()));
+    }
+
     const auto started = std::chrono::system_clock::now();
     const std::filesystem::path dir =
         create_results_dir(options.out / hostname(), utc_stamp(started, "{:%Y%m%dT%H%M%SZ}") + "-" + scenario.name);
@@ -200,6 +225,7 @@ int run_scenario(const ScenarioOptions& options, const std::atomic<bool>& interr
                        {"watchdog_pid", claim.watchdog->pid()},
                        {"lock_file", claim.lock_file.string()},
                        {"note", "the harness's threads (samplers, wait loops) run on these CPUs, wrk's when pinned"}};
+    if (remote) meta["hosts"] = hosts_meta(scenario, meta, *remote);
     write_json(dir / "meta.json", meta);
     fmt::print("results: {}\n", dir.string());
 
@@ -245,6 +271,12 @@ int run_scenario(const ScenarioOptions& options, const std::atomic<bool>& interr
         write_workers_csv(dir / "workers.csv", results);
     }
 
+    if (remote) {
+        // The run files were fetched into raw/; nothing of the scenario stays on a host.
+        for (const RemoteHost& host : remote->all()) host.session->run({"rm", "-rf", "--", context.remote_dir.string()});
+        if (const std::string left = remote->leftovers(context.remote_marker, true, true); !left.empty())
+            fmt::print(stderr, "prefork-bench: ended processes the runs left on the hosts: {}\n", left);
+    }
     finish_meta(meta, results, interrupted.load(), std::chrono::system_clock::now());
     meta["sampling"] = sampling_facts(results);
     write_json(dir / "meta.json", meta);

@@ -22,7 +22,7 @@ set(rules
   "harness/guard:common guard"
   "harness/launch:common scenario measure guard launch"
   "harness/hostside:common host measure guard hostside"
-  "harness/remote:common scenario host remote"
+  "harness/remote:common scenario host measure guard launch remote"
   "harness:common load scenario host measure results guard launch remote")
 
 set(violations "")

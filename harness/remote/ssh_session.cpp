@@ -47,7 +47,9 @@ SshSession::SshSession(SshTarget target, SshSettings settings)
     socket_ = settings_.control_dir / fmt::format("m{}", sessions++);
     ChildSpec spec;
     spec.argv = base(true);
-    spec.argv.insert(spec.argv.end(), {"-M", "-N", target_.destination()});
+    // No -M: with ControlMaster=yes it would be a second one, which makes the
+    // master ask before every session (and refuse them all in BatchMode).
+    spec.argv.insert(spec.argv.end(), {"-N", target_.destination()});
     spec.stdout_file = settings_.control_dir / (socket_.filename().string() + ".log");
     spec.stderr_file = spec.stdout_file;
     spec.die_with_parent = true;

@@ -48,6 +48,10 @@ struct OpenRun {
     std::string client_bound_reason;
     std::string loop = "open";      // "open" or "closed" (prefork-load --closed)
     double wall_s = 0;              // the generator's whole run: the window its and the server's CPU time span
+    // Across hosts ([hosts]): each generator process ("NAME: command") and
+    // how far apart they started (the start barrier's miss, this machine's clock).
+    std::vector<std::string> clients;
+    double start_skew_ms = 0;
 };
 
 // A server's restarts under load and the kernel settings of its run.

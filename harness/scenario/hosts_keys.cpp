@@ -85,6 +85,24 @@ void read_hosts(const TomlReader& reader, const toml::table& table, Hosts& hosts
 
 void check_hosts(const TomlReader& reader, const Scenario& scenario) {
     const Hosts& hosts = scenario.hosts;
+    if (hosts.client_processes() > 1 || hosts.remote_clients()) {
+        if (const std::string restarts = joined_servers_with(scenario, [](const ServerSpec& s) { return s.restart_signal != 0; });
+            !restarts.empty())
+            reader.fail("hosts.clients", fmt::format("one local client process with restart ({})", restarts));
+        if (scenario.generator != Generator::open)
+            reader.fail("hosts.clients", "one local client with wrk (several clients or client hosts run prefork-load: "
+                                         "[load] generator = \"open\")");
+    }
+    // Every client process needs at least one connection per thread.
+    const int processes = hosts.client_processes();
+    const bool open = scenario.generator == Generator::open;
+    const int threads = open ? scenario.load.threads : scenario.wrk.threads;
+    // (One process: [wrk] and [load] check their own.)
+    for (const int connections : open ? scenario.load.connections : scenario.wrk.connections)
+        if (processes > 1 && connections < processes * threads)
+            reader.fail(open ? "load.connections" : "wrk.connections",
+                        fmt::format("at least {} (threads {} × {} client processes) per run", processes * threads,
+                                    threads, processes));
     if (!hosts.remote()) return;
     if (scenario.mode == Mode::idle_connections)
         reader.fail("hosts", "local hosts only with mode = \"idle-connections\" (its client is the harness itself)");
@@ -99,15 +117,6 @@ void check_hosts(const TomlReader& reader, const Scenario& scenario) {
             !sysctl.empty())
             reader.fail("hosts.server", fmt::format("\"local\" with sysctl ({}): kernel settings are set on this machine", sysctl));
     }
-    // Every client process needs at least one connection per thread.
-    const int processes = hosts.client_processes();
-    const bool open = scenario.generator == Generator::open;
-    const int threads = open ? scenario.load.threads : scenario.wrk.threads;
-    for (const int connections : open ? scenario.load.connections : scenario.wrk.connections)
-        if (connections < processes * threads)
-            reader.fail(open ? "load.connections" : "wrk.connections",
-                        fmt::format("at least {} (threads {} × {} client processes) per run", processes * threads,
-                                    threads, processes));
 }
 
 } // namespace pb::harness

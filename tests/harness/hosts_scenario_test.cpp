@@ -12,6 +12,7 @@ namespace pb::harness {
 namespace {
 
 const std::string ours = "[[server]]\nmodel = \"prefork-epoll\"\n";
+const std::string open_load = "[load]\ngenerator = \"open\"\nrates = [100]\nconnections = 8\n";
 
 Scenario parse(const std::string& text, const std::string& servers = ours) {
     return parse_scenario("description = \"d\"\n" + text + servers, "hosts.toml");
@@ -87,7 +88,7 @@ TEST(HostsScenario, EveryKeyIsRead) {
         "[hosts]\nserver = \"ssh://root@198.18.0.2\"\n"
         "clients = [\"ssh://root@198.18.0.3\", {host = \"ssh://root@198.18.0.4:2200\", processes = 2}, \"local\"]\n"
         "ssh_options = [\"StrictHostKeyChecking=yes\"]\nidentity = \"/keys/client\"\nprepare = \"copy\"\n"
-        "build_dir = \"/opt/pb/build\"\n[wrk]\nthreads = 1\nconnections = [8]\n");
+        "build_dir = \"/opt/pb/build\"\n" + open_load);
     EXPECT_TRUE(s.hosts.remote());
     EXPECT_EQ(s.hosts.server.name(), "ssh://root@198.18.0.2");
     ASSERT_EQ(s.hosts.clients.size(), 3u);
@@ -115,7 +116,7 @@ TEST(HostsScenario, ClientsReachTheServerAtItsHostOrTheAddressGiven) {
 }
 
 TEST(HostsScenario, AServerThatIsAlsoAClientIsPreparedOnce) {
-    const Scenario s = parse("[hosts]\nserver = \"ssh://a\"\nclients = [\"ssh://a\"]\n");
+    const Scenario s = parse("[hosts]\nserver = \"ssh://a\"\nclients = [\"ssh://a\"]\n" + open_load);
     EXPECT_EQ(s.hosts.remote_hosts().size(), 1u);
 }
 
@@ -153,10 +154,18 @@ TEST(HostsScenario, ARemoteServerRunsNoPeerRestartOrKernelSetting) {
                        "[[server]]\nmodel = \"prefork-epoll\"\nsysctl = {\"net.core.somaxconn\" = \"4096\"}\n")
                   .find("\"local\" with sysctl (prefork-epoll)"),
               std::string::npos);
-    // Remote clients alone keep the server here: its restarts stay possible.
-    EXPECT_EQ(error_of("[hosts]\nclients = [\"ssh://b\"]\nserver_address = \"198.18.0.1\"\n[wrk]\nthreads = 1\n",
-                       "[[server]]\nmodel = \"prefork-epoll\"\nrestart = \"kill\"\n"),
-              "");
+    // The restarter ticks with the one local client's sampler.
+    EXPECT_NE(error_of("[hosts]\nclients = [\"ssh://b\"]\nserver_address = \"198.18.0.1\"\n" + open_load,
+                       "[[server]]\nmodel = \"prefork-epoll\"\nrestart = \"kill\"\n")
+                  .find("hosts.clients: expected one local client process with restart (prefork-epoll)"),
+              std::string::npos);
+}
+
+TEST(HostsScenario, SeveralClientsRunPreforkLoad) {
+    EXPECT_NE(error_of("[hosts]\nclients = [{host = \"local\", processes = 2}]\n[wrk]\nthreads = 1\n")
+                  .find("hosts.clients: expected one local client with wrk"),
+              std::string::npos);
+    EXPECT_EQ(parse("[hosts]\nclients = [{host = \"local\", processes = 2}]\n" + open_load).hosts.client_processes(), 2);
 }
 
 TEST(HostsScenario, EveryClientProcessGetsAConnectionPerThread) {
