@@ -77,7 +77,7 @@ def hosts_table(rig, server="server", clients=("client1", {"host": "client2", "p
 
 
 def scenario(tmp_path: Path, hosts: str, body: str = "") -> Path:
-    file = tmp_path / "hosts.toml"
+    file = tmp_path / "hosts.toml"  # the results directory ends in -hosts
     file.write_text('description = "across the rig"\n' + body + hosts + '[[server]]\nmodel = "prefork-epoll"\n')
     return file
 
@@ -175,3 +175,68 @@ def test_a_rig_removes_everything_it_made():
     assert namespace not in subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
     assert subprocess.run(["ip", "link", "show", bridge], capture_output=True).returncode != 0
     assert not keys.exists()
+
+
+OPEN_LOAD = """repetitions = 1
+pin = "none"
+[handler]
+delay = "0"
+[load]
+generator = "open"
+rates = [600]
+connections = 6
+duration = "2s"
+warmup = "1s"
+"""
+
+
+def results_dir(out: Path) -> Path:
+    found = sorted(out.glob("*/*-hosts"))
+    assert len(found) == 1, found
+    return found[0]
+
+
+def test_a_run_across_the_rig_merges_every_clients_load(rig, tmp_path):
+    table = hosts_table(rig, server="server", clients=["client1", {"host": "client2", "processes": 2}])
+    done = harness("run", scenario(tmp_path, table, OPEN_LOAD), "--build-dir", BUILD, "--out", tmp_path / "results")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr
+    result = results_dir(tmp_path / "results")
+    meta = json.loads((result / "meta.json").read_text())
+    assert sorted(meta["hosts"]) == sorted(host.url for host in rig.hosts.values())
+    for host in rig.hosts.values():
+        assert meta["hosts"][host.url]["facts"]["kernel"]["release"], host.name
+        assert meta["hosts"][host.url]["ssh"]["rtt_ms"] > 0
+    run = meta["runs"][0]
+    assert [line.split(":")[0] + ":" + line.split(":")[1] for line in run["clients"]] == [
+        f"{rig.hosts['client1'].url}#1", f"{rig.hosts['client2'].url}#1", f"{rig.hosts['client2'].url}#2"]
+    assert run["start_skew_ms"] >= 0
+    # The run's report is the exact merge of the three clients' reports.
+    merged = json.loads((result / "raw" / "run-001-load-report.json").read_text())
+    parts = [json.loads((result / "raw" / f"run-001-client-{k}-load-report.json").read_text()) for k in (1, 2, 3)]
+    assert merged["merged_from"] == 3
+    assert merged["completed"] == sum(part["completed"] for part in parts)
+    assert merged["offered_rate"] == pytest.approx(sum(part["offered_rate"] for part in parts))
+    assert merged["connections"] == 6 and [part["connections"] for part in parts] == [2, 2, 2]
+    assert len({part["seed"] for part in parts}) == 3
+    assert merged["percentiles_us"]["100"] == max(part["percentiles_us"]["100"] for part in parts)
+    # Every client answered from the server host, every request counted once.
+    runs = (result / "runs.csv").read_text().splitlines()
+    header = runs[0].split(",")
+    first = dict(zip(header, runs[1].split(",")))
+    assert first["status"] == "ok", first["reason"]
+    assert int(first["requests"]) == merged["completed"]
+    # Nothing of the scenario stays on a host: its directory there is gone.
+    remote_dir = Path(run["clients"][0].split("--json ")[1].split()[0]).parent
+    assert remote_dir.name.startswith("prefork-bench-")
+    for name in rig.hosts:
+        assert rig.ssh(name, "test -e " + str(remote_dir)).returncode == 1, name
+
+
+def test_a_local_server_with_remote_clients_is_reached_at_the_address_given(rig, tmp_path):
+    bridge = str(next(rig.subnet.hosts()))  # this machine, as the namespaces reach it
+    table = hosts_table(rig, server="local", clients=["client1", "client2"], server_address=bridge)
+    done = harness("run", scenario(tmp_path, table, OPEN_LOAD), "--build-dir", BUILD, "--out", tmp_path / "results")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr
+    meta = json.loads((results_dir(tmp_path / "results") / "meta.json").read_text())
+    assert meta["hosts"]["local"]["roles"] == ["server"]
+    assert all(f"http://{bridge}:" in line for line in meta["runs"][0]["clients"])
