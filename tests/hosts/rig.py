@@ -100,9 +100,24 @@ class Host:
         return [pid for pid in self.pids() if pid not in self.own_pids()]
 
 
+def netem_missing() -> str | None:
+    """Why round-trip time cannot be added here (no netem qdisc); None when it can."""
+    probe = f"{PREFIX}{os.getpid()}nm"
+    if run("ip", "link", "add", probe, "type", "veth", "peer", "name", probe + "p", check=False).returncode != 0:
+        return "cannot create a veth pair to try netem on"
+    try:
+        tried = run("tc", "qdisc", "add", "dev", probe, "root", "netem", "delay", "1ms", check=False)
+        return None if tried.returncode == 0 else f"tc qdisc add ... netem: {tried.stderr.strip()}"
+    finally:
+        run("ip", "link", "del", probe, check=False)
+
+
 @dataclass
 class Rig:
     names: list[str]
+    # Round-trip time added on a host's link (netem on its side of the veth
+    # pair: every packet it sends waits this long), in ms.
+    rtt_ms: dict[str, float] = field(default_factory=dict)
     hosts: dict[str, Host] = field(default_factory=dict)
     directory: Path | None = None
     bridge: str = ""
@@ -211,6 +226,11 @@ class Rig:
         run(*inns, "link", "set", "lo", "up")
         run(*inns, "addr", "add", f"{host.address}/{self.subnet.prefixlen}", "dev", inside)
         run(*inns, "link", "set", inside, "up")
+        if self.rtt_ms.get(host.name):
+            if (why := netem_missing()) is not None:
+                raise RigError(f"rtt for {host.name}: {why}")
+            run("ip", "netns", "exec", host.namespace, "tc", "qdisc", "add", "dev", inside, "root", "netem", "delay",
+                f"{self.rtt_ms[host.name]}ms")
 
     def _known_hosts(self) -> None:
         key = (self.directory / "host_key.pub").read_text().split()
@@ -311,6 +331,8 @@ def main(argv=None) -> int:
     sub = parser.add_subparsers(dest="action", required=True)
     shell = sub.add_parser("shell", help="build a rig, run a command with it, remove it")
     shell.add_argument("--hosts", default="server,client1,client2", help="comma-separated host names")
+    shell.add_argument("--rtt", action="append", default=[], metavar="HOST=MS",
+                       help="add this round-trip time (ms) on HOST's link (needs the netem qdisc); repeatable")
     shell.add_argument("command", nargs=argparse.REMAINDER,
                        help="run with PB_RIG_<NAME>=ssh://... PB_RIG_SSH_OPTIONS and PB_RIG_IDENTITY in its environment")
     sub.add_parser("clean", help="remove rigs whose creator is gone")
@@ -326,7 +348,15 @@ def main(argv=None) -> int:
             print(f"removed {name}")
         return 0
     try:
-        with Rig([n for n in args.hosts.split(",") if n]) as rig:
+        rtt = {}
+        for entry in args.rtt:
+            name, _, value = entry.partition("=")
+            try:
+                rtt[name] = float(value)
+            except ValueError:
+                print(f"rig: --rtt {entry}: expected HOST=MS, MS a number", file=sys.stderr)
+                return 2
+        with Rig([n for n in args.hosts.split(",") if n], rtt_ms=rtt) as rig:
             env = dict(os.environ, PB_RIG_SSH_OPTIONS=" ".join(rig.ssh_options), PB_RIG_IDENTITY=str(rig.identity))
             for host in rig.hosts.values():
                 env[f"PB_RIG_{host.name.upper()}"] = host.url

@@ -240,3 +240,25 @@ def test_a_local_server_with_remote_clients_is_reached_at_the_address_given(rig,
     meta = json.loads((results_dir(tmp_path / "results") / "meta.json").read_text())
     assert meta["hosts"]["local"]["roles"] == ["server"]
     assert all(f"http://{bridge}:" in line for line in meta["runs"][0]["clients"])
+
+
+NETEM = rigmod.netem_missing() if REASON is None else REASON
+
+
+@pytest.mark.skipif(NETEM is not None, reason=f"no round-trip time can be added here: {NETEM}")
+def test_a_round_trip_time_on_a_clients_link_shows_in_its_measured_link(tmp_path):
+    with rigmod.Rig(["server", "far"], rtt_ms={"far": 1.0}) as slow:
+        out = tmp_path / "hosts.json"
+        done = harness("hosts", scenario(tmp_path, hosts_table(slow, server="server", clients=["far"])),
+                       "--build-dir", BUILD, "--json", out)
+        assert done.returncode == 0, done.stderr
+        hosts = json.loads(out.read_text())
+        assert hosts[slow.hosts["far"].url]["ssh"]["rtt_min_ms"] >= 1.0
+
+
+def test_asking_for_a_round_trip_time_without_netem_says_why():
+    if NETEM is None:
+        pytest.skip("netem exists here: the rig adds the time")
+    with pytest.raises(rigmod.RigError, match="rtt for far: tc qdisc add ... netem: "):
+        with rigmod.Rig(["far"], rtt_ms={"far": 1.0}):
+            pass
