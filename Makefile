@@ -27,7 +27,7 @@ SCENARIO_PEERS = $(if $(shell grep -s -l '^[[:space:]]*kind[[:space:]]*=[[:space
 RESULTS     ?= results
 BENCH_ARGS  ?=
 
-.PHONY: all deps configure build test test-cpp test-python test-sanitize test-hosts micro bench check-load plots reproduce when compare peers clean
+.PHONY: all deps configure build test test-cpp test-python test-sanitize test-hosts hosts-reference micro bench check-load plots reproduce when compare peers clean
 
 all: build
 
@@ -83,6 +83,12 @@ test-sanitize: deps
 test-hosts: build
 	$(call apt_install,openssh-server openssh-client rsync)
 	PREFORK_BENCH_BUILD=$(abspath $(BUILD_DIR)) $(PYTHON) -m pytest tests/hosts -q -rs
+
+# The reference of the runs across hosts: scenarios/hosts/across-hosts.toml on
+# this machine, then through the namespace rig (as root).
+hosts-reference: build
+	$(call apt_install,openssh-server openssh-client rsync)
+	$(PYTHON) tests/hosts/reference.py scenarios/hosts/across-hosts.toml --out $(RESULTS) --build-dir $(BUILD_DIR)
 
 micro: build
 	$(BUILD_DIR)/micro/micro-benchmarks --benchmark_counters_tabular=true

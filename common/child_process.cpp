@@ -216,6 +216,16 @@ const std::string& ChildProcess::output() {
     return output_;
 }
 
+void ChildProcess::write_stdin(std::string_view text) {
+    if (!stdin_writer_) throw std::logic_error("ChildProcess: no stdin pipe to write to");
+    while (!text.empty()) {
+        const ssize_t n = ::write(stdin_writer_.get(), text.data(), text.size());
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) throw_system_error("write", "the child's stdin");
+        text.remove_prefix(static_cast<std::size_t>(n));
+    }
+}
+
 std::optional<std::string> ChildProcess::read_line(milliseconds timeout) {
     const auto deadline = Clock::now() + timeout;
     for (;;) {

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <sys/types.h>
 #include <utility>
 #include <vector>
@@ -62,6 +63,9 @@ public:
     void kill_group();
     // Closes the stdin pipe (ChildSpec::stdin_pipe): the child reads its end.
     void close_stdin() { stdin_writer_.reset(); }
+    // Writes all of text to the stdin pipe; throws naming write() when the
+    // child has closed its end.
+    void write_stdin(std::string_view text);
 
 private:
     // Reads what the pipe holds, waiting up to `wait` for the first bytes.

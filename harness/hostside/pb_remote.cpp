@@ -7,6 +7,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <iostream>
 #include <fmt/format.h>
 #include <string_view>
 
@@ -23,10 +24,21 @@ int print_facts() {
     return 0;
 }
 
-int print_clock() {
+void say_clock() {
     timespec now{};
     ::clock_gettime(CLOCK_REALTIME, &now);
     fmt::print("{}\n", std::int64_t{now.tv_sec} * 1'000'000'000 + now.tv_nsec);
+    std::fflush(stdout);
+}
+
+// --echo: once per line on stdin, until its end: over one open channel a
+// probe costs the network's round trip, not a session's setup.
+int print_clock(bool echo) {
+    if (!echo) {
+        say_clock();
+        return 0;
+    }
+    for (std::string line; std::getline(std::cin, line);) say_clock();
     return 0;
 }
 
@@ -55,7 +67,9 @@ int main(int argc, char** argv) {
     CLI::App app{"pb-remote: the harness's helper on a host reached over SSH (prefork-bench's [hosts])", "pb-remote"};
     app.require_subcommand(1);
     app.add_subcommand("facts", "Print this host's facts (CPU, cores, kernel, governor, network interfaces) as JSON");
-    app.add_subcommand("clock", "Print CLOCK_REALTIME in nanoseconds (the harness's clock-offset probe)");
+    bool echo = false;
+    app.add_subcommand("clock", "Print CLOCK_REALTIME in nanoseconds (the harness's clock-offset probe)")
+        ->add_flag("--echo", echo, "Print it again for every line read on stdin, until its end");
 
     pb::hostside::ChildRun child;
     std::vector<std::string> env;
@@ -112,7 +126,7 @@ int main(int argc, char** argv) {
     }
     try {
         if (app.got_subcommand("facts")) return print_facts();
-        if (app.got_subcommand("clock")) return print_clock();
+        if (app.got_subcommand("clock")) return print_clock(echo);
         if (app.got_subcommand(sample)) return pb::hostside::sample_window(pid, std::chrono::milliseconds(interval_ms));
         if (app.got_subcommand(counters))
             return pb::hostside::print_counters(pid, stats, std::chrono::milliseconds(timeout_ms));

@@ -58,9 +58,9 @@ RemoteHosts::RemoteHosts(const Scenario& scenario, const std::filesystem::path& 
                 throw std::runtime_error(fmt::format("{}: pb-remote facts printed no JSON: {}", target.url(), error.what()));
             }
             host.link = measure_link(*host.session, host.pb_remote());
-            fmt::print("{} ({}), ssh round trip {:.2f} ms, clock offset {:+.3f} ms (± {:.3f})\n", host.prepared.how,
-                       fmt::join(host.roles, " and "), host.link.rtt_ms, host.link.clock_offset_ms,
-                       host.link.offset_uncertainty_ms);
+            fmt::print("{} ({}), ssh round trip {:.3f} ms (a command {:.0f} ms), clock offset {:+.3f} ms (± {:.3f})\n",
+                       host.prepared.how, fmt::join(host.roles, " and "), host.link.rtt_ms, host.link.command_ms,
+                       host.link.clock_offset_ms, host.link.offset_uncertainty_ms);
             hosts_.push_back(std::move(host));
         }
     } catch (...) {
@@ -94,6 +94,7 @@ nlohmann::json RemoteHosts::meta() const {
                             {"ssh",
                              {{"rtt_ms", host.link.rtt_ms},
                               {"rtt_min_ms", host.link.rtt_min_ms},
+                              {"command_ms", host.link.command_ms},
                               {"clock_offset_ms", host.link.clock_offset_ms},
                               {"clock_offset_uncertainty_ms", host.link.offset_uncertainty_ms},
                               {"probes", host.link.probes}}},

@@ -27,6 +27,7 @@ from ..run_selection import SUSPECT, is_open, wrk_runs
 from ..open_tables import open_table
 from ..tables import idle_table, is_idle, summary_table
 from .cells import SUSPECT_NOTE, legend
+from .hosts_section import hosts_section
 from .idle_section import IDLE_LEGEND, idle_markdown_table, idle_parameters
 from .notes import measurement_note, not_ok_runs, pinning_note, started
 from .open_section import OPEN_LEGEND, open_section
@@ -49,6 +50,7 @@ def summary_markdown(results: Results) -> str:
     measurement = measurement_note(results.meta)
     if measurement:
         out += measurement + "\n\n"
+    out += hosts_section(results.meta)
     if results.runs.empty:
         return out + "No runs.\n"
     wrk = wrk_runs(results.runs)

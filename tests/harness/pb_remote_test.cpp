@@ -229,6 +229,19 @@ TEST(PbRemote, FactsAndClockAreWhatTheHarnessReads) {
     EXPECT_LE(read, realtime_ns());
 }
 
+TEST(PbRemote, ClockEchoSaysTheTimeForEveryLineUntilStdinEnds) {
+    auto echo = start({"clock", "--echo"});
+    const std::int64_t before = realtime_ns();
+    echo->write_stdin("\n");
+    const std::int64_t first = std::stoll(next_line(*echo));
+    echo->write_stdin("\n");
+    const std::int64_t second = std::stoll(next_line(*echo));
+    EXPECT_GE(first, before);
+    EXPECT_GE(second, first);
+    echo->close_stdin();
+    EXPECT_EQ(exit_code(*echo), 0);
+}
+
 TEST(PbRemote, AMistakeIsOneLineAndStatus2) {
     for (const std::vector<std::string>& args :
          {std::vector<std::string>{"run"}, {"facts", "--", "x"}, {"sample"}, {"counters", "--pid", "1"}, {"nonsense"}}) {

@@ -76,7 +76,11 @@ def hosts_table(rig, server="server", clients=("client1", {"host": "client2", "p
     return "\n".join(lines) + "\n"
 
 
-def scenario(tmp_path: Path, hosts: str, body: str = "") -> Path:
+# Several clients, or clients on other hosts, run prefork-load.
+SOME_LOAD = '[load]\ngenerator = "open"\nrates = [100]\nconnections = 8\n'
+
+
+def scenario(tmp_path: Path, hosts: str, body: str = SOME_LOAD) -> Path:
     file = tmp_path / "hosts.toml"  # the results directory ends in -hosts
     file.write_text('description = "across the rig"\n' + body + hosts + '[[server]]\nmodel = "prefork-epoll"\n')
     return file
