@@ -48,7 +48,7 @@ RunLines run_lines(const std::filesystem::path& stdout_file) {
             try {
                 lines.usage = nlohmann::json::parse(line.substr(17));
             } catch (const nlohmann::json::exception&) {
-                // left out: the run is then short of the client's CPU, said below
+                // left out: collect() names the client whose CPU is then not counted
             }
         } else if (line.rfind("pb-remote: exit ", 0) == 0) {
             lines.exit = std::string(line.substr(16));
@@ -58,10 +58,11 @@ RunLines run_lines(const std::filesystem::path& stdout_file) {
     return lines;
 }
 
-void add(ProcessUsage& total, const ProcessUsage& part) {
+void add(ProcessUsage& total, const ProcessUsage& part, bool first) {
     total.user_s += part.user_s;
     total.system_s += part.system_s;
-    total.runtime_s += part.runtime_s;
+    // schedstat's time only where every member has it: else the tick counts for all.
+    total.runtime_s = (first || total.runtime_s > 0) && part.runtime_s > 0 ? total.runtime_s + part.runtime_s : 0;
     total.peak_rss_mib += part.peak_rss_mib;
     total.voluntary_switches += part.voluntary_switches;
     total.involuntary_switches += part.involuntary_switches;
@@ -82,11 +83,11 @@ ClientFleet::~ClientFleet() {
 }
 
 void ClientFleet::start() {
-    // Long enough for every channel to open before the moment comes.
-    double slowest_ms = 0;
-    for (const FleetMember& member : members_)
-        if (member.host) slowest_ms = std::max(slowest_ms, member.host->link.rtt_ms);
-    const std::int64_t lead_ns = static_cast<std::int64_t>((500 + 4 * slowest_ms) * 1e6) * static_cast<std::int64_t>(1);
+    // Long enough for every channel to open, one after the other, before
+    // the moment comes: each costs about a command's time.
+    double opening_ms = 0;
+    for (const FleetMember& member : members_) opening_ms += member.host ? member.host->link.command_ms : 20;
+    const auto lead_ns = static_cast<std::int64_t>((500 + 2 * opening_ms) * 1e6);
     const std::int64_t at = realtime_ns() + std::max<std::int64_t>(lead_ns, 1'000'000'000);
     for (const FleetMember& member : members_) {
         const std::int64_t there =
@@ -172,12 +173,22 @@ FleetOutcome ClientFleet::collect() {
         } catch (const nlohmann::json::exception& error) {
             throw std::runtime_error(fmt::format("client {}: {}: {}", member.name, member.report.string(), error.what()));
         }
-        if (lines.usage) {
-            add(outcome.usage, usage_from_json(lines.usage->at("usage")));
-            outcome.sampling.add(cost_from_json(lines.usage->at("cost")));
+        if (!lines.usage) {
+            outcome.problems.push_back(fmt::format("client {}: pb-remote gave no usage: its CPU is not counted", member.name));
+        } else {
+            try {
+                add(outcome.usage, usage_from_json(lines.usage->at("usage")), i == order.front());
+                outcome.sampling.add(cost_from_json(lines.usage->at("cost")));
+                if (const std::string error = lines.usage->at("error").get<std::string>(); !error.empty())
+                    outcome.problems.push_back(fmt::format("sampling client {}: {}", member.name, error));
+            } catch (const std::exception& error) {
+                outcome.problems.push_back(fmt::format("client {}: its usage: {}", member.name, error.what()));
+            }
         }
         const std::int64_t here = lines.started_ns -
                                   (member.host ? static_cast<std::int64_t>(member.host->link.clock_offset_ms * 1e6) : 0);
+        if (member.host)
+            outcome.clock_uncertainty_ms = std::max(outcome.clock_uncertainty_ms, member.host->link.offset_uncertainty_ms);
         first = first == 0 ? here : std::min(first, here);
         last = std::max(last, here);
     }

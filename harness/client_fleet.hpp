@@ -37,6 +37,8 @@ struct FleetOutcome {
     SamplingCost sampling;       // what sampling them cost, on their hosts
     double start_skew_ms = 0;    // latest − earliest start, on this machine's clock
     std::vector<nlohmann::json> reports; // each member's report, in order
+    std::vector<std::string> problems;   // what went wrong in measuring (the run is suspect), a sentence each
+    double clock_uncertainty_ms = 0;     // the largest of the members' hosts' offset uncertainties
 };
 
 class ClientFleet {

@@ -97,6 +97,7 @@ void finish_meta(nlohmann::json& meta, const std::vector<RunResult>& results, bo
         if (!results[i].open.clients.empty()) {
             commands[i]["clients"] = results[i].open.clients;
             commands[i]["start_skew_ms"] = results[i].open.start_skew_ms;
+            commands[i]["start_skew_uncertainty_ms"] = 2 * results[i].open.clock_uncertainty_ms;
         }
     meta["ended_utc"] = utc_stamp(ended, iso_utc);
     meta["runs"] = commands;

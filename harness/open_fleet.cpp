@@ -132,6 +132,8 @@ void run_open_fleet(const RunContext& context, LaunchedServer& server, const Pla
     result.wrk_usage = outcome.usage;
     result.sampling.add(outcome.sampling);
     result.open.start_skew_ms = outcome.start_skew_ms;
+    result.open.clock_uncertainty_ms = outcome.clock_uncertainty_ms;
+    for (const std::string& problem : outcome.problems) mark_suspect(result, problem);
     std::vector<ClientReport> reports;
     for (std::size_t i = 0; i < outcome.reports.size(); ++i) reports.push_back({names[i], outcome.reports[i]});
     std::ofstream(merged_report) << merge_load_reports(reports).dump(2) << "\n";

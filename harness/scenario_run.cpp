@@ -126,6 +126,32 @@ nlohmann::json sampling_facts(const std::vector<RunResult>& results) {
                      "harness's CPUs; wall = elapsed, cpu = the sampling thread's CPU time"}};
 }
 
+// At the end of a scenario, also one that fails: on every remote host the
+// scenario's directory removed and anything of its runs ended. A host that
+// cannot be reached is named; the others are still cleaned.
+struct RemoteCleanup {
+    RemoteCleanup(const RemoteHosts& of, std::filesystem::path directory, std::string run_marker)
+        : hosts(of), dir(std::move(directory)), marker(std::move(run_marker)) {}
+    RemoteCleanup(const RemoteCleanup&) = delete;
+    RemoteCleanup& operator=(const RemoteCleanup&) = delete;
+    ~RemoteCleanup() {
+        for (const RemoteHost& host : hosts.all()) {
+            try {
+                host.session->run({"rm", "-rf", "--", dir.string()});
+                const RemoteOutput left = host.session->run(
+                    {host.pb_remote().string(), "leftovers", "--marker", marker + ".", "--prefix", "--kill"});
+                if (left.exit_status != 0)
+                    fmt::print(stderr, "prefork-bench: ended processes the runs left on {}: {}", host.name(), left.out);
+            } catch (const std::exception& error) {
+                fmt::print(stderr, "prefork-bench: cleaning up {}: {}\n", host.name(), error.what());
+            }
+        }
+    }
+    const RemoteHosts& hosts;
+    std::filesystem::path dir;
+    std::string marker;
+};
+
 // meta.json's "hosts": every host of the scenario under its name, "local"
 // (this machine, whose facts are meta's "host") among them when it runs a part.
 nlohmann::json hosts_meta(const Scenario& scenario, const nlohmann::json& meta, const RemoteHosts& remote) {
@@ -195,6 +221,7 @@ int run_scenario(const ScenarioOptions& options, const std::atomic<bool>& interr
 
     // Every remote host connected, prepared and measured before the first run.
     std::optional<RemoteHosts> remote;
+    std::optional<RemoteCleanup> cleanup; // before `remote` goes, whatever happens
     if (scenario.hosts.remote()) {
         remote.emplace(scenario, context.build_dir, PREFORK_BENCH_SOURCE_DIR);
         context.remote = &*remote;
@@ -204,6 +231,7 @@ int run_scenario(const ScenarioOptions& options, const std::atomic<bool>& interr
             throw std::runtime_error(fmt::format("processes of another run are on the hosts: {} (--kill-leftovers ends them)", others));
         if (!others.empty()) fmt::print("ended processes of another run: {}\n", others);
         context.remote_dir = fmt::format("/tmp/prefork-bench-{}-{}", hostname(), getpid());
+        cleanup.emplace(*remote, context.remote_dir, context.remote_marker);
         for (const RemoteHost& host : remote->all())
             if (host.session->run({"mkdir", "-p", "--", context.remote_dir.string()}).exit_status != 0)
                 throw std::runtime_error(fmt::format("{}: cannot create {}", host.name(), context.remote_dir.string()));
@@ -271,12 +299,7 @@ int run_scenario(const ScenarioOptions& options, const std::atomic<bool>& interr
         write_workers_csv(dir / "workers.csv", results);
     }
 
-    if (remote) {
-        // The run files were fetched into raw/; nothing of the scenario stays on a host.
-        for (const RemoteHost& host : remote->all()) host.session->run({"rm", "-rf", "--", context.remote_dir.string()});
-        if (const std::string left = remote->leftovers(context.remote_marker, true, true); !left.empty())
-            fmt::print(stderr, "prefork-bench: ended processes the runs left on the hosts: {}\n", left);
-    }
+    cleanup.reset(); // the run files were fetched into raw/: nothing of the scenario stays on a host
     finish_meta(meta, results, interrupted.load(), std::chrono::system_clock::now());
     meta["sampling"] = sampling_facts(results);
     write_json(dir / "meta.json", meta);

@@ -195,9 +195,16 @@ int run_child(const ChildRun& run) {
     say(fmt::format("pid {} started_ns {}", child, started));
     // The window opens before the command runs, so it holds all of its CPU.
     std::optional<harness::TreeSampler> sampler;
-    if (run.sample_interval.count() > 0) {
-        sampler.emplace(child, run.sample_interval, std::function<void()>{}, harness::TreeSampler::RootGone::ends_the_window);
-        sampler->start();
+    try {
+        if (run.sample_interval.count() > 0) {
+            sampler.emplace(child, run.sample_interval, std::function<void()>{}, harness::TreeSampler::RootGone::ends_the_window);
+            sampler->start();
+        }
+    } catch (...) {
+        // The command must not go on unwatched: it has not run yet, it never will.
+        ::kill(child, SIGKILL);
+        ::waitpid(child, nullptr, 0);
+        throw;
     }
     ::close(go[1]); // the command goes on
     Runner runner(child, signals.get(), run.grace);

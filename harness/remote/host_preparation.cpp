@@ -85,9 +85,15 @@ std::string build_there(const SshSession& session, const std::filesystem::path& 
     const std::optional<Captured> head = capture_output({"git", "-C", source_dir.string(), "rev-parse", "HEAD"}, false);
     if (!head || head->exit_status != 0) throw std::runtime_error(fmt::format("{}: not a git checkout: prepare = \"build\" sends a commit", source_dir.string()));
     const std::string commit = head->output.substr(0, head->output.find('\n'));
+    // The host would build the commit, not the edits: refuse what it would not have.
+    const std::optional<Captured> status =
+        capture_output({"git", "-C", source_dir.string(), "status", "--porcelain", "--untracked-files=no"}, false);
+    if (!status || status->exit_status != 0 || !status->output.empty())
+        throw std::runtime_error(fmt::format("{}: prepare = \"build\" sends commit {}, but {} has uncommitted changes: "
+                                             "commit them first", session.name(), commit, source_dir.string()));
     const std::string unpack = shell_line(session.command({"sh", "-c", "mkdir -p \"$1\" && tar -x -C \"$1\"", "sh", remote_dir.string()}));
     const std::optional<Captured> sent = capture_output(
-        {"sh", "-c", fmt::format("git -C {} archive --format=tar {} | {}", shell_quoted(source_dir.string()), commit, unpack)}, true,
+        {"bash", "-o", "pipefail", "-c", fmt::format("git -C {} archive --format=tar {} | {}", shell_quoted(source_dir.string()), commit, unpack)}, true,
         minutes(10));
     if (!sent || sent->exit_status != 0)
         throw std::runtime_error(fmt::format("{}: sending the source of {} failed: {}", session.name(), commit, sent ? sent->output : "?"));

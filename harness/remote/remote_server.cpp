@@ -69,9 +69,15 @@ bool RemoteServer::stop(milliseconds timeout) {
     if (stopped_) return killed_;
     stopped_ = true;
     channel_->close_stdin(); // pb-remote: SIGTERM, the group SIGKILLed after its grace
+    const auto end_leftovers = [this] {
+        return launch_.host->session->run(
+            {launch_.host->pb_remote().string(), "leftovers", "--marker", launch_.marker, "--kill"});
+    };
     if (!channel_->wait_for(timeout + std::chrono::seconds(15))) {
         channel_->kill_group();
-        throw std::runtime_error(fmt::format("{}: pb-remote did not end after the stop", where()));
+        const RemoteOutput left = end_leftovers();
+        throw std::runtime_error(fmt::format("{}: pb-remote did not end after the stop{}", where(),
+                                             left.exit_status != 0 ? "; killed there: " + left.out : ""));
     }
     std::string exit_line;
     // To the end of its output (the pipe closed with the channel).
@@ -82,9 +88,11 @@ bool RemoteServer::stop(milliseconds timeout) {
                                              "out?); stderr: {}", where(), tail_of_file(launch_.stderr_file)));
     killed_ = exit_line.find("signal 9") != std::string::npos;
     const RemoteOutput stats = launch_.host->session->run({"cat", "--", launch_.remote_stats.string()});
-    if (!killed_ && stats.exit_status == 0) write_file(launch_.local_stats, stats.out);
-    const RemoteOutput left = launch_.host->session->run(
-        {launch_.host->pb_remote().string(), "leftovers", "--marker", launch_.marker, "--kill"});
+    const RemoteOutput left = end_leftovers();
+    if (!killed_ && stats.exit_status != 0)
+        throw std::runtime_error(fmt::format("{}: its final stats {} could not be fetched: {}", where(),
+                                             launch_.remote_stats.string(), stats.err));
+    if (!killed_) write_file(launch_.local_stats, stats.out);
     if (left.exit_status != 0)
         throw std::runtime_error(fmt::format("{}: left processes behind (killed): {}", where(), left.out));
     if (!killed_ && exit_line != "exited with status 0")

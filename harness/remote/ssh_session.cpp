@@ -116,11 +116,15 @@ ChildSpec SshSession::channel(const std::vector<std::string>& remote_argv) const
 RemoteOutput SshSession::run(const std::vector<std::string>& remote_argv, milliseconds timeout) const {
     static std::atomic<int> runs{0};
     ChildSpec spec;
-    spec.argv = command(remote_argv);
+    // Ended there too when it overruns: sshd does not signal a command whose
+    // channel closes. timeout(1) is coreutils', on every host we run on.
+    std::vector<std::string> bounded = {"timeout", "-k", "5", fmt::format("{}", std::max<long>(1, timeout.count() / 1000))};
+    bounded.insert(bounded.end(), remote_argv.begin(), remote_argv.end());
+    spec.argv = command(bounded);
     spec.die_with_parent = true;
     spec.stderr_file = settings_.control_dir / fmt::format("run-{}.err", runs++);
     ChildProcess child(spec);
-    const auto deadline = Clock::now() + timeout;
+    const auto deadline = Clock::now() + timeout + std::chrono::seconds(10); // its own timeout first
     while (!child.output_ended() && Clock::now() < deadline) child.read_line(milliseconds(100));
     const bool ended = child.wait_for(std::max(milliseconds(0), std::chrono::duration_cast<milliseconds>(deadline - Clock::now())));
     RemoteOutput out;

@@ -52,6 +52,7 @@ struct OpenRun {
     // how far apart they started (the start barrier's miss, this machine's clock).
     std::vector<std::string> clients;
     double start_skew_ms = 0;
+    double clock_uncertainty_ms = 0; // the skew is known to within this (the hosts' clock offsets)
 };
 
 // A server's restarts under load and the kernel settings of its run.

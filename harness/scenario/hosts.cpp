@@ -57,6 +57,8 @@ SshTarget parse_ssh_url(std::string_view text) {
     bool bracketed = false;
     std::string_view host = rest, port;
     if (rest.front() == '[') {
+        // Servers listen on 0.0.0.0 and rsync reads host:path: IPv4 and names for now.
+        bad(text, "an IPv6 address is not supported yet (use a host name that resolves to IPv4)");
         const auto close = rest.find(']');
         if (close == std::string_view::npos) bad(text, "an unclosed '['");
         host = rest.substr(1, close - 1);
