@@ -1,6 +1,11 @@
 #include "remote/remote_hosts.hpp"
 
+#include <signal.h>
 #include <stdlib.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
 
 #include <algorithm>
 #include <fmt/format.h>
@@ -12,8 +17,24 @@
 namespace pb::harness {
 namespace {
 
+// pb-ssh-<harness PID>-XXXXXX: a harness that was SIGKILLed could not remove
+// its own, so each removes those whose harness is gone.
+void remove_stale_directories(const std::filesystem::path& temp) {
+    std::error_code error;
+    for (const auto& entry : std::filesystem::directory_iterator(temp, error)) {
+        const std::string name = entry.path().filename().string();
+        if (name.rfind("pb-ssh-", 0) != 0) continue;
+        pid_t pid = 0;
+        const auto [end, bad] = std::from_chars(name.data() + 7, name.data() + name.size(), pid);
+        if (bad != std::errc() || end == name.data() + name.size() || *end != '-' || pid <= 0) continue;
+        if (::kill(pid, 0) != 0 && errno == ESRCH) std::filesystem::remove_all(entry.path(), error);
+    }
+}
+
 std::filesystem::path private_directory() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "pb-ssh-XXXXXX").string();
+    const std::filesystem::path temp = std::filesystem::temp_directory_path();
+    remove_stale_directories(temp);
+    std::string pattern = (temp / fmt::format("pb-ssh-{}-XXXXXX", ::getpid())).string();
     if (::mkdtemp(pattern.data()) == nullptr) throw_system_error("mkdtemp", pattern);
     return pattern;
 }

@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -302,3 +303,9 @@ def test_a_harness_killed_mid_run_leaves_nothing_on_any_host(rig, tmp_path):
         time.sleep(0.1)
     for host in rig.hosts.values():
         assert host.others() == [], f"{host.name}: {[command_of(pid) for pid in host.others()]}"
+    # Its SSH control directory could not go with it; the next harness removes it.
+    stale = Path(tempfile.gettempdir()) / f"pb-ssh-{harness_process.pid}-test"
+    stale.mkdir()
+    again = harness("hosts", scenario(tmp_path, hosts_table(rig, clients=["client1"])), "--build-dir", BUILD)
+    assert again.returncode == 0, again.stderr
+    assert not list(Path(tempfile.gettempdir()).glob(f"pb-ssh-{harness_process.pid}-*"))
