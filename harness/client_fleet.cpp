@@ -1,3 +1,4 @@
+#include "common/wall_clock.hpp"
 #include "client_fleet.hpp"
 
 #include <time.h>
@@ -19,11 +20,6 @@ namespace {
 
 using std::chrono::milliseconds;
 
-std::int64_t realtime_ns() {
-    timespec now{};
-    ::clock_gettime(CLOCK_REALTIME, &now);
-    return std::int64_t{now.tv_sec} * 1'000'000'000 + now.tv_nsec;
-}
 
 // What pb-remote run said around the command (child_runner.hpp).
 struct RunLines {

@@ -1,3 +1,4 @@
+#include "common/wall_clock.hpp"
 #include "hostside/child_runner.hpp"
 
 #include <fcntl.h>
@@ -28,11 +29,6 @@
 namespace pb::hostside {
 namespace {
 
-std::int64_t realtime_ns() {
-    timespec now{};
-    ::clock_gettime(CLOCK_REALTIME, &now);
-    return std::int64_t{now.tv_sec} * 1'000'000'000 + now.tv_nsec;
-}
 
 std::int64_t monotonic_ms() {
     timespec now{};

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 #include <string_view>
 
+#include "common/wall_clock.hpp"
 #include "guard/marked_processes.hpp"
 #include "host/host_info.hpp"
 #include "hostside/child_runner.hpp"
@@ -25,9 +26,7 @@ int print_facts() {
 }
 
 void say_clock() {
-    timespec now{};
-    ::clock_gettime(CLOCK_REALTIME, &now);
-    fmt::print("{}\n", std::int64_t{now.tv_sec} * 1'000'000'000 + now.tv_nsec);
+    fmt::print("{}\n", pb::realtime_ns());
     std::fflush(stdout);
 }
 

@@ -1,3 +1,4 @@
+#include "common/wall_clock.hpp"
 #include "remote/host_link.hpp"
 
 #include <time.h>
@@ -11,11 +12,6 @@
 namespace pb::harness {
 namespace {
 
-std::int64_t realtime_ns() {
-    timespec now{};
-    ::clock_gettime(CLOCK_REALTIME, &now);
-    return std::int64_t{now.tv_sec} * 1'000'000'000 + now.tv_nsec;
-}
 
 std::int64_t reading(const SshSession& session, const std::optional<std::string>& line) {
     std::int64_t remote = 0;
