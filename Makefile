@@ -27,7 +27,7 @@ SCENARIO_PEERS = $(if $(shell grep -s -l '^[[:space:]]*kind[[:space:]]*=[[:space
 RESULTS     ?= results
 BENCH_ARGS  ?=
 
-.PHONY: all deps configure build test test-cpp test-python test-sanitize test-hosts hosts-reference micro bench check-load plots reproduce when compare peers clean
+.PHONY: all deps configure build test test-cpp test-python test-sanitize test-hosts hosts-reference hosts-round-trip micro bench check-load plots reproduce when compare peers clean
 
 all: build
 
@@ -89,6 +89,13 @@ test-hosts: build
 hosts-reference: build
 	$(call apt_install,openssh-server openssh-client rsync)
 	$(PYTHON) tests/hosts/reference.py scenarios/hosts/across-hosts.toml --out $(RESULTS) --build-dir $(BUILD_DIR)
+
+# scenarios/hosts/round-trip.toml through the rig with 0, 0.2 and 1 ms added
+# on each client's link (as root; needs the netem qdisc, refused without).
+hosts-round-trip: build
+	$(call apt_install,openssh-server openssh-client rsync)
+	$(PYTHON) tests/hosts/reference.py scenarios/hosts/round-trip.toml --out $(RESULTS) --build-dir $(BUILD_DIR) \
+	  --rtt 0 --rtt 0.2 --rtt 1
 
 micro: build
 	$(BUILD_DIR)/micro/micro-benchmarks --benchmark_counters_tabular=true

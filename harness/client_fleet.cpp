@@ -66,6 +66,24 @@ void add(ProcessUsage& total, const ProcessUsage& part, bool first) {
     total.threads += part.threads;
 }
 
+// A member's report, fetched from its host into raw/ first where it ran elsewhere.
+nlohmann::json fetch_report(const FleetMember& member) {
+    if (member.host) {
+        const RemoteOutput report = member.host->session->run({"cat", "--", member.remote_report.string()});
+        if (report.exit_status != 0)
+            throw std::runtime_error(fmt::format("client {}: no report at {}: {}", member.name,
+                                                 member.remote_report.string(), report.err));
+        std::ofstream(member.report, std::ios::binary) << report.out;
+    }
+    std::ifstream in(member.report);
+    if (!in) throw std::runtime_error(fmt::format("client {}: no report at {}", member.name, member.report.string()));
+    try {
+        return nlohmann::json::parse(in);
+    } catch (const nlohmann::json::exception& error) {
+        throw std::runtime_error(fmt::format("client {}: {}: {}", member.name, member.report.string(), error.what()));
+    }
+}
+
 } // namespace
 
 ClientFleet::ClientFleet(std::vector<FleetMember> members, std::filesystem::path local_pb_remote, std::string marker,
@@ -90,7 +108,9 @@ void ClientFleet::start() {
             member.host ? at + static_cast<std::int64_t>(member.host->link.clock_offset_ms * 1e6) : at;
         const std::filesystem::path pb_remote = member.host ? member.host->pb_remote() : local_pb_remote_;
         std::vector<std::string> argv = {pb_remote.string(), "run", "--start-at-ns", std::to_string(there),
-                                         "--sample-ms", "100", "--env", member.host ? remote_marker_ : marker_, "--"};
+                                         "--sample-ms", "100", "--env", member.host ? remote_marker_ : marker_};
+        for (const std::string& entry : member.env) argv.insert(argv.end(), {"--env", entry});
+        argv.emplace_back("--");
         argv.insert(argv.end(), member.argv.begin(), member.argv.end());
         ChildSpec spec;
         if (member.host) {
@@ -140,11 +160,14 @@ void ClientFleet::wait(std::chrono::nanoseconds limit, const std::atomic<bool>* 
 
 FleetOutcome ClientFleet::collect() {
     FleetOutcome outcome;
+    outcome.reports.resize(members_.size());
+    outcome.usages.resize(members_.size());
     std::int64_t first = 0, last = 0;
     std::vector<std::size_t> order;
     if (failed_) order.push_back(*failed_); // its failure is the one to report
     for (std::size_t i = 0; i < members_.size(); ++i)
         if (i != failed_) order.push_back(i);
+    bool counted = false;
     for (const std::size_t i : order) {
         const FleetMember& member = members_[i];
         const RunLines lines = run_lines(member.stdout_file);
@@ -154,26 +177,17 @@ FleetOutcome ClientFleet::collect() {
                                                  describe_wait_status(status),
                                                  member.host ? " (the host dropped out?)" : "", tail_of_file(member.stderr_file)));
         if (lines.exit != "exited with status 0")
-            throw std::runtime_error(fmt::format("client {}: prefork-load {}; stderr: {}", member.name, lines.exit,
+            throw std::runtime_error(fmt::format("client {}: {} {}; stderr: {}", member.name, member.program, lines.exit,
                                                  tail_of_file(member.stderr_file)));
-        if (member.host) {
-            const RemoteOutput report = member.host->session->run({"cat", "--", member.remote_report.string()});
-            if (report.exit_status != 0)
-                throw std::runtime_error(fmt::format("client {}: no report at {}: {}", member.name,
-                                                     member.remote_report.string(), report.err));
-            std::ofstream(member.report, std::ios::binary) << report.out;
-        }
-        std::ifstream in(member.report);
-        try {
-            outcome.reports.push_back(nlohmann::json::parse(in));
-        } catch (const nlohmann::json::exception& error) {
-            throw std::runtime_error(fmt::format("client {}: {}: {}", member.name, member.report.string(), error.what()));
-        }
+        if (!member.report.empty()) outcome.reports[i] = fetch_report(member);
         if (!lines.usage) {
             outcome.problems.push_back(fmt::format("client {}: pb-remote gave no usage: its CPU is not counted", member.name));
         } else {
             try {
-                add(outcome.usage, usage_from_json(lines.usage->at("usage")), i == order.front());
+                const ProcessUsage usage = usage_from_json(lines.usage->at("usage"));
+                add(outcome.usage, usage, !counted);
+                counted = true;
+                outcome.usages[i] = usage;
                 outcome.sampling.add(cost_from_json(lines.usage->at("cost")));
                 if (const std::string error = lines.usage->at("error").get<std::string>(); !error.empty())
                     outcome.problems.push_back(fmt::format("sampling client {}: {}", member.name, error));

@@ -25,10 +25,12 @@ namespace pb::harness {
 struct FleetMember {
     std::string name;                     // "local#1", "ssh://root@198.18.0.3#2"
     RemoteHost* host = nullptr;           // nothing: this machine
+    std::string program = "prefork-load"; // what argv runs, for messages
     std::vector<std::string> argv;        // the generator's command, paths as on its host
+    std::vector<std::string> env;         // NAME=VALUE added to its environment
     std::vector<int> cpus;                // this machine only: where it may run
-    std::filesystem::path remote_report;  // its --json file on its host (remote members)
-    std::filesystem::path report;         // raw/: where its report ends up
+    std::filesystem::path remote_report;  // its report file on its host (remote members)
+    std::filesystem::path report;         // raw/: where its report ends up; empty: it writes none
     std::filesystem::path stdout_file, stderr_file; // raw/
 };
 
@@ -36,7 +38,8 @@ struct FleetOutcome {
     ProcessUsage usage;          // every member's tree over its life, summed
     SamplingCost sampling;       // what sampling them cost, on their hosts
     double start_skew_ms = 0;    // latest − earliest start, on this machine's clock
-    std::vector<nlohmann::json> reports; // each member's report, in order
+    std::vector<nlohmann::json> reports; // each member's report, in order (null: it writes none)
+    std::vector<std::optional<ProcessUsage>> usages; // each member's tree, in order (none: not sampled)
     std::vector<std::string> problems;   // what went wrong in measuring (the run is suspect), a sentence each
     double clock_uncertainty_ms = 0;     // the largest of the members' hosts' offset uncertainties
 };

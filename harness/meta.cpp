@@ -94,10 +94,10 @@ void finish_meta(nlohmann::json& meta, const std::vector<RunResult>& results, bo
                             // Not on wrk's command line: report.lua reads it from PREFORK_BENCH_PIPELINE.
                             {"wrk_pipeline", run.pipeline}});
     for (std::size_t i = 0; i < results.size(); ++i)
-        if (!results[i].open.clients.empty()) {
-            commands[i]["clients"] = results[i].open.clients;
-            commands[i]["start_skew_ms"] = results[i].open.start_skew_ms;
-            commands[i]["start_skew_uncertainty_ms"] = 2 * results[i].open.clock_uncertainty_ms;
+        if (!results[i].fleet.clients.empty()) {
+            commands[i]["clients"] = results[i].fleet.clients;
+            commands[i]["start_skew_ms"] = results[i].fleet.start_skew_ms;
+            commands[i]["start_skew_uncertainty_ms"] = 2 * results[i].fleet.clock_uncertainty_ms;
         }
     meta["ended_utc"] = utc_stamp(ended, iso_utc);
     meta["runs"] = commands;

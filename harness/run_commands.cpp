@@ -42,12 +42,17 @@ std::vector<std::string> server_command(const RunContext& context, const ServerS
 
 std::vector<std::string> wrk_command(const RunContext& context, int connections, std::chrono::nanoseconds duration,
                                      std::uint16_t port) {
+    return wrk_command(context, connections, duration, port, WrkPlace{context.wrk_path, context.wrk_script});
+}
+
+std::vector<std::string> wrk_command(const RunContext& context, int connections, std::chrono::nanoseconds duration,
+                                     std::uint16_t port, const WrkPlace& place) {
     const WrkSpec& wrk = context.scenario->wrk;
-    std::vector<std::string> command = {context.wrk_path.string()};
+    std::vector<std::string> command = {place.program.string()};
     for (const std::string& header : wrk.headers) command.insert(command.end(), {"-H", header});
     command.insert(command.end(), {"--latency", "-d", wrk_seconds(duration), "-c", std::to_string(connections),
                                    "--timeout", wrk_seconds(wrk.timeout), "-t", std::to_string(wrk.threads), "-s",
-                                   context.wrk_script.string(), fmt::format("http://127.0.0.1:{}{}", port, wrk.path)});
+                                   place.script.string(), fmt::format("http://{}:{}{}", place.server_host, port, wrk.path)});
     return command;
 }
 

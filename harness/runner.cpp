@@ -24,6 +24,7 @@
 #include "measure/tree_sampler.hpp"
 #include "launch/server_launcher.hpp"
 #include "open_fleet.hpp"
+#include "wrk_fleet.hpp"
 #include "remote/remote_server.hpp"
 #include "measure/stats_csv.hpp"
 #include "measure/wrk_report.hpp"
@@ -191,16 +192,25 @@ void stop_and_count(LaunchedServer& server, const std::optional<std::vector<Work
 
 void measure(const RunContext& context, LaunchedServer& server, const Files& files, RunResult& result) {
     const Scenario& scenario = *context.scenario;
+    const bool fleet = uses_fleet(scenario);
     if (scenario.warmup > std::chrono::nanoseconds::zero()) {
-        std::vector<std::string> warmup = wrk_command(context, result.connections, scenario.warmup, server.port());
-        ChildProcess wrk(wrk_spec(context, result.id, warmup, files.warmup_out, files.wrk_stderr, {}));
-        run_wrk(context, wrk, scenario.warmup + std::chrono::seconds(30));
+        if (fleet) {
+            warm_up_wrk_fleet(context, server, result);
+        } else {
+            std::vector<std::string> warmup = wrk_command(context, result.connections, scenario.warmup, server.port());
+            ChildProcess wrk(wrk_spec(context, result.id, warmup, files.warmup_out, files.wrk_stderr, {}));
+            run_wrk(context, wrk, scenario.warmup + std::chrono::seconds(30));
+        }
     }
     const std::optional<std::vector<WorkerRow>> baseline = server.counters_now(milliseconds(3000));
-    result.wrk_command = wrk_command(context, result.connections, scenario.wrk.duration, server.port());
-    run_sampled(context, server, wrk_spec(context, result.id, result.wrk_command, files.wrk_out, files.wrk_stderr, files.wrk_report),
-                "wrk", effective_run_timeout(scenario), result);
-    result.wrk = parse_wrk_report(files.wrk_report);
+    if (fleet) {
+        run_wrk_fleet(context, server, result);
+    } else {
+        result.wrk_command = wrk_command(context, result.connections, scenario.wrk.duration, server.port());
+        run_sampled(context, server, wrk_spec(context, result.id, result.wrk_command, files.wrk_out, files.wrk_stderr, files.wrk_report),
+                    "wrk", effective_run_timeout(scenario), result);
+        result.wrk = parse_wrk_report(files.wrk_report);
+    }
     stop_and_count(server, baseline, result);
 }
 

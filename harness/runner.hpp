@@ -43,6 +43,14 @@ struct RunContext {
 std::vector<std::string> server_command(const RunContext& context, const ServerSpec& server);
 std::vector<std::string> wrk_command(const RunContext& context, int connections,
                                      std::chrono::nanoseconds duration, std::uint16_t port);
+// Where a wrk runs (several clients, other hosts): its program and report
+// script as paths on its host, and the server's address as seen from there.
+struct WrkPlace {
+    std::filesystem::path program, script;
+    std::string server_host = "127.0.0.1";
+};
+std::vector<std::string> wrk_command(const RunContext& context, int connections, std::chrono::nanoseconds duration,
+                                     std::uint16_t port, const WrkPlace& place);
 
 RunResult execute_run(const RunContext& context, const PlannedRun& planned);
 

@@ -253,7 +253,10 @@ int run_scenario(const ScenarioOptions& options, const std::atomic<bool>& interr
                        {"watchdog_pid", claim.watchdog->pid()},
                        {"lock_file", claim.lock_file.string()},
                        {"note", "the harness's threads (samplers, wait loops) run on these CPUs, wrk's when pinned"}};
-    if (remote) meta["hosts"] = hosts_meta(scenario, meta, *remote);
+    if (remote) {
+        meta["hosts"] = hosts_meta(scenario, meta, *remote);
+        meta["remote_dir"] = context.remote_dir.string(); // on every remote host, removed at the end
+    }
     write_json(dir / "meta.json", meta);
     fmt::print("results: {}\n", dir.string());
 
@@ -289,13 +292,18 @@ int run_scenario(const ScenarioOptions& options, const std::atomic<bool>& interr
                        result.wrk.requests_per_second(), result.wrk.latency_at(50), result.wrk.latency_at(99),
                        result.open.client_bound ? " (client-bound)" : "", suspect);
         else if (measured)
-            fmt::print("{:.0f} req/s, p99 {:.1f} ms{}\n", result.wrk.requests_per_second(), result.wrk.latency_at(99), suspect);
+            fmt::print("{:.0f} req/s, p99 {:.1f} ms{}{}\n", result.wrk.requests_per_second(), result.wrk.latency_at(99),
+                       result.fleet.wrk_reports.size() > 1
+                           ? fmt::format(" (summed over {} wrk; p99 merged, not exact)", result.fleet.wrk_reports.size())
+                           : std::string(),
+                       suspect);
         else
             fmt::print("{}: {}\n", to_string(result.status), result.reason);
         results.push_back(std::move(result));
         // Rewritten after every run: a crash or Ctrl-C loses nothing finished.
         write_runs_csv(dir / "runs.csv", results);
         write_latency_csv(dir / "latency.csv", results);
+        write_latency_clients_csv(dir / "latency-clients.csv", results);
         write_workers_csv(dir / "workers.csv", results);
     }
 

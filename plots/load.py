@@ -41,10 +41,11 @@ WORKERS_REQUIRED = ("run_id", "server", "worker", "connections", "requests")
 # generator and cost (`work=exp:1ms`, several joined with `;`) are text, and
 # so is arrival (poisson or uniform) should runs.csv carry it. loop (open or
 # closed), restart_signal (KILL, TERM) and sysctl ("name=value ...") are
-# text too.
+# text too, and so is latency_exact (false where several wrk's percentiles
+# were merged).
 TEXT_COLUMNS = frozenset({"server", "model", "kind", "flags", "status", "reason", "pinning", "server_killed", "mode",
                           "client_bound", "client_bound_reason", "generator", "cost", "arrival", "loop",
-                          "restart_signal", "sysctl"})
+                          "restart_signal", "sysctl", "latency_exact"})
 
 
 # The columns an open-loop run fills, and what a runs.csv without them reads

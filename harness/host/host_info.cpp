@@ -240,6 +240,9 @@ json host_facts() {
         {"nofile", nofile()},
         {"virtualisation", virtualisation()},
         {"network_interfaces", network_interfaces("/sys/class/net")},
+        // One per running kernel: hosts that share it (namespaces, containers)
+        // share its CPUs.
+        {"boot_id", or_null(parsed_file("/proc/sys/kernel/random/boot_id", parse::single_value))},
     };
 }
 

@@ -51,6 +51,21 @@ bool has(const std::vector<std::string>& roles, const char* role) {
     return std::find(roles.begin(), roles.end(), role) != roles.end();
 }
 
+// wrk is the host's own (not part of the build): its path on the host's
+// PATH, and the first line of `wrk -v` (which exits 1).
+void find_wrk(RemoteHost& host) {
+    const RemoteOutput found =
+        host.session->run({"sh", "-c", "command -v wrk && { wrk -v 2>&1 | head -n 1; true; }"});
+    const std::string& out = found.out;
+    const auto end = out.find('\n');
+    if (found.exit_status != 0 || end == std::string::npos || end == 0)
+        throw std::runtime_error(fmt::format("{}: wrk not found on its PATH (Debian: apt install wrk), needed by [wrk] "
+                                             "on a client host", host.name()));
+    host.wrk = out.substr(0, end);
+    host.wrk_version = out.substr(end + 1);
+    while (!host.wrk_version.empty() && host.wrk_version.back() == '\n') host.wrk_version.pop_back();
+}
+
 } // namespace
 
 RemoteHosts::RemoteHosts(const Scenario& scenario, const std::filesystem::path& local_build_dir,
@@ -78,6 +93,7 @@ RemoteHosts::RemoteHosts(const Scenario& scenario, const std::filesystem::path& 
             } catch (const nlohmann::json::exception& error) {
                 throw std::runtime_error(fmt::format("{}: pb-remote facts printed no JSON: {}", target.url(), error.what()));
             }
+            if (has(host.roles, "client") && scenario.mode == Mode::wrk && scenario.generator == Generator::wrk) find_wrk(host);
             host.link = measure_link(*host.session, host.pb_remote());
             fmt::print("{} ({}), ssh round trip {:.3f} ms (a command {:.0f} ms), clock offset {:+.3f} ms (± {:.3f})\n",
                        host.prepared.how, fmt::join(host.roles, " and "), host.link.rtt_ms, host.link.command_ms,
@@ -107,7 +123,7 @@ RemoteHost& RemoteHosts::at(const SshTarget& target) {
 
 nlohmann::json RemoteHosts::meta() const {
     nlohmann::json out = nlohmann::json::object();
-    for (const RemoteHost& host : hosts_)
+    for (const RemoteHost& host : hosts_) {
         out[host.name()] = {{"roles", host.roles},
                             {"prepared", host.prepared.how},
                             {"build_dir", host.prepared.build_dir.string()},
@@ -120,6 +136,8 @@ nlohmann::json RemoteHosts::meta() const {
                               {"clock_offset_uncertainty_ms", host.link.offset_uncertainty_ms},
                               {"probes", host.link.probes}}},
                             {"facts", host.facts}};
+        if (!host.wrk.empty()) out[host.name()]["wrk"] = {{"path", host.wrk.string()}, {"version", host.wrk_version}};
+    }
     return out;
 }
 

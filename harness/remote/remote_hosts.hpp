@@ -24,6 +24,9 @@ struct RemoteHost {
     PreparedHost prepared;
     HostLink link;
     nlohmann::json facts;
+    // A client host of a scenario with wrk: wrk on its PATH and what `wrk -v` says.
+    std::filesystem::path wrk;
+    std::string wrk_version;
 
     std::filesystem::path pb_remote() const { return prepared.build_dir / "harness" / "pb-remote"; }
     std::string name() const { return session->name(); }

@@ -17,6 +17,13 @@ std::optional<double> little_bound(int connections, std::chrono::nanoseconds del
     return static_cast<double>(connections) / per_request_s;
 }
 
+std::optional<double> little_bound_with_round_trip(int connections, std::chrono::nanoseconds delay,
+                                                   std::chrono::nanoseconds work, double round_trip_ms) {
+    if (delay <= std::chrono::nanoseconds::zero()) return std::nullopt;
+    const double per_request_s = std::chrono::duration<double>(delay + work).count() + round_trip_ms / 1e3;
+    return static_cast<double>(connections) / per_request_s;
+}
+
 std::optional<double> efficiency(const RunResult& run) {
     const std::optional<double> bound = little_bound(run.connections, run.delay, run.work);
     if (!bound || *bound <= 0) return std::nullopt;
@@ -70,6 +77,11 @@ std::optional<ClientBound> client_bound(const RunResult& run) {
     if (run.generator == "open") {
         if (run.wrk.duration_s <= 0) return std::nullopt;
         return ClientBound{run.open.client_bound, run.open.client_bound_reason};
+    }
+    // wrk on several clients was judged host by host (wrk_fleet.cpp).
+    if (run.fleet.client_bound) {
+        if (run.wrk.duration_s <= 0) return std::nullopt;
+        return ClientBound{*run.fleet.client_bound, run.fleet.client_bound_reason};
     }
     if (run.wrk.duration_s <= 0 || run.wrk_usage.processes == 0 || run.wrk_cpus <= 0) return std::nullopt;
     // wrk runs one thread per -t: fewer threads than CPUs cannot fill them.

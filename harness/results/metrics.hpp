@@ -14,6 +14,10 @@ namespace pb::harness {
 // Little's law: with N connections each waiting W per request, at most N / W
 // requests per second. Empty when the wait is zero (no bound applies).
 std::optional<double> little_bound(int connections, std::chrono::nanoseconds delay, std::chrono::nanoseconds work);
+// The same with each request's network round trip added (wrk across hosts):
+// connections / (delay + work + round trip). Nothing without a wait, as above.
+std::optional<double> little_bound_with_round_trip(int connections, std::chrono::nanoseconds delay,
+                                                   std::chrono::nanoseconds work, double round_trip_ms);
 
 // requests/s divided by the bound; empty without a bound.
 std::optional<double> efficiency(const RunResult& run);

@@ -196,6 +196,18 @@ const RunColumn run_columns[] = {
     {"idle_probe_p99_ms", [](const RunResult& r, const Measured&) { return number(nearest_rank(r.idle.probe_ms, 99)); }},
     {"idle_probe_max_ms", [](const RunResult& r, const Measured&) { return number(nearest_rank(r.idle.probe_ms, 100)); }},
     {"idle_dropped", [](const RunResult& r, const Measured& m) { return integer_if(m.idle, r.idle.dropped); }},
+    // Several client processes or hosts ([hosts]): how many, and whether the
+    // latency is exact (one wrk; prefork-load's histograms merged) or merged
+    // from several wrk's percentiles (latency-clients.csv has each one's).
+    {"clients", [](const RunResult& r, const Measured&) { return integer_if(!r.fleet.clients.empty(), r.fleet.clients.size()); }},
+    {"round_trip_ms", [](const RunResult& r, const Measured&) { return r.fleet.clients.empty() ? std::string() : number(r.fleet.round_trip_ms); }},
+    {"little_bound_rtt_rps", [](const RunResult& r, const Measured& m) {
+         const bool applies = !m.idle && r.generator != "open" && !r.fleet.clients.empty();
+         return applies ? number(little_bound_with_round_trip(r.connections, r.delay, r.work, r.fleet.round_trip_ms)) : std::string();
+     }},
+    {"latency_exact", [](const RunResult& r, const Measured& m) {
+         return m.latency ? std::string(r.fleet.wrk_reports.size() > 1 ? "false" : "true") : std::string();
+     }},
 };
 
 void append_row(std::string& out, const std::vector<std::string>& fields) {
@@ -228,6 +240,22 @@ std::string latency_csv(std::span<const RunResult> runs) {
             append_row(out, {fmt::format("{}", run.id), run.server, number(p.percentile), number(p.latency_ms)});
     }
     return out;
+}
+
+// Each wrk's own percentiles where several loaded one run; "" when none did.
+std::string latency_clients_csv(std::span<const RunResult> runs) {
+    std::string out;
+    for (const RunResult& run : runs) {
+        if (run.fleet.wrk_reports.size() < 2 || !measured(run).latency) continue;
+        for (std::size_t k = 0; k < run.fleet.wrk_reports.size(); ++k) {
+            const std::string& client = run.fleet.clients[k];
+            const std::string name = client.substr(0, client.find(": "));
+            for (const Percentile& p : run.fleet.wrk_reports[k].percentiles)
+                append_row(out, {fmt::format("{}", run.id), run.server, fmt::format("{}", k + 1), name, number(p.percentile),
+                                 number(p.latency_ms)});
+        }
+    }
+    return out.empty() ? out : "run_id,server,client,client_name,percentile,latency_ms\n" + out;
 }
 
 // Every counter of common/worker_counter_list.hpp, in its order.
@@ -269,6 +297,11 @@ void write_runs_csv(const std::filesystem::path& file, std::span<const RunResult
 
 void write_latency_csv(const std::filesystem::path& file, std::span<const RunResult> runs) {
     write_file_atomically(file, latency_csv(runs));
+}
+
+void write_latency_clients_csv(const std::filesystem::path& file, std::span<const RunResult> runs) {
+    const std::string text = latency_clients_csv(runs);
+    if (!text.empty()) write_file_atomically(file, text);
 }
 
 void write_workers_csv(const std::filesystem::path& file, std::span<const RunResult> runs) {

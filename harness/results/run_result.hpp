@@ -48,11 +48,29 @@ struct OpenRun {
     std::string client_bound_reason;
     std::string loop = "open";      // "open" or "closed" (prefork-load --closed)
     double wall_s = 0;              // the generator's whole run: the window its and the server's CPU time span
-    // Across hosts ([hosts]): each generator process ("NAME: command") and
-    // how far apart they started (the start barrier's miss, this machine's clock).
+};
+
+// A run whose load came from several client processes or other hosts
+// (open_fleet.cpp, wrk_fleet.cpp).
+struct FleetRun {
+    // Each client process ("NAME: command") and how far apart they started
+    // (the start barrier's miss, on this machine's clock).
     std::vector<std::string> clients;
     double start_skew_ms = 0;
     double clock_uncertainty_ms = 0; // the skew is known to within this (the hosts' clock offsets)
+    // The shortest round trip between a client and the server, as the SSH
+    // link measured it (remote/host_link.hpp: ssh's own time included, so
+    // a little long); 0 with client and server both here.
+    double round_trip_ms = 0;
+    // wrk only. Each client's own report, in the order of `clients` (its
+    // spectrum: latency-clients.csv); the run's latency is merged from
+    // them and is not exact (wrk_report_merge.hpp). prefork-load's
+    // histograms merge exactly and need neither.
+    std::vector<WrkReport> wrk_reports;
+    // wrk only: the client-bound verdict, judged host by host (each against
+    // its own CPUs). Unset: not judged here (metrics.cpp judges one wrk).
+    std::optional<bool> client_bound;
+    std::string client_bound_reason;
 };
 
 // A server's restarts under load and the kernel settings of its run.
@@ -92,6 +110,7 @@ struct RunResult {
     IdleResult idle;            // idle-connections runs only
     std::string generator = "wrk"; // "wrk" or "open"
     OpenRun open;               // generator open only
+    FleetRun fleet;             // several client processes or hosts only
     Disturbance disturbance;
 };
 

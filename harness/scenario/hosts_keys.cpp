@@ -89,15 +89,10 @@ void check_hosts(const TomlReader& reader, const Scenario& scenario) {
         if (const std::string restarts = joined_servers_with(scenario, [](const ServerSpec& s) { return s.restart_signal != 0; });
             !restarts.empty())
             reader.fail("hosts.clients", fmt::format("one local client process with restart ({})", restarts));
-        if (scenario.generator != Generator::open)
-            reader.fail("hosts.clients", "one local client with wrk (several clients or client hosts run prefork-load: "
-                                         "[load] generator = \"open\")");
         // Each process's uniform stream starts at the same instant: together they would be bursts.
         if (scenario.generator == Generator::open && hosts.client_processes() > 1 && scenario.load.arrival == "uniform")
             reader.fail("load.arrival", "\"poisson\" with several client processes (uniform streams side by side are bursts)");
     }
-    if (!hosts.server.local() && scenario.generator != Generator::open && scenario.mode == Mode::wrk)
-        reader.fail("hosts.server", "\"local\" with wrk (a remote server is loaded by prefork-load: [load] generator = \"open\")");
     // Every client process needs at least one connection per thread.
     const int processes = hosts.client_processes();
     const bool open = scenario.generator == Generator::open;

@@ -29,7 +29,7 @@ from ..tables import idle_table, is_idle, summary_table
 from .cells import SUSPECT_NOTE, legend
 from .hosts_section import hosts_section
 from .idle_section import IDLE_LEGEND, idle_markdown_table, idle_parameters
-from .notes import measurement_note, not_ok_runs, pinning_note, started
+from .notes import measurement_note, merged_latency_note, not_ok_runs, pinning_note, started
 from .open_section import OPEN_LEGEND, open_section
 from .wrk_table import CLIENT_BOUND_NOTE, LEGEND, markdown_table
 
@@ -61,7 +61,7 @@ def summary_markdown(results: Results) -> str:
     elif not wrk.empty:
         bound = "client_bound" in results.runs.columns
         out += (markdown_table(summary_table(results), client_bound=bound) + "\n"
-                + legend(LEGEND, *([CLIENT_BOUND_NOTE] if bound else []), *suspect))
+                + legend(LEGEND, *([CLIENT_BOUND_NOTE] if bound else []), *merged_latency_note(wrk), *suspect))
     # prefork-load's runs (generator `open`) in a table of their own, after wrk's.
     if len(wrk) < len(results.runs):
         out += ("\n" if not wrk.empty else "") + open_section(results)

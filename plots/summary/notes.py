@@ -131,3 +131,19 @@ def measurement_note(meta: dict) -> str:
     if sampling:
         return sampling[0].upper() + sampling[1:] + "."
     return f"{harness}." if harness else ""
+
+
+MERGED_LATENCY_NOTE = (
+    " *Several wrk:* a run that several wrk processes loaded (runs.csv `latency_exact` = false) sums their "
+    "requests per second exactly, but its latency is merged from the percentiles each wrk reported, weighted "
+    "by its requests: an estimate, not exact, since wrk keeps no histogram to merge. Each wrk's own "
+    "percentiles are in latency-clients.csv."
+)
+
+
+def merged_latency_note(runs: pd.DataFrame) -> list[str]:
+    """[MERGED_LATENCY_NOTE] when some run's latency was merged from several wrk, else []."""
+    if "latency_exact" not in runs.columns:
+        return []
+    merged = runs["latency_exact"].fillna("").astype(str).str.strip().str.lower() == "false"
+    return [MERGED_LATENCY_NOTE] if merged.any() else []

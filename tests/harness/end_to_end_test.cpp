@@ -287,5 +287,76 @@ TEST_F(EndToEnd, OpenLoopRunsPreforkLoadAtEachOfferedRate) {
     EXPECT_TRUE(processes_mentioning(temp.path().string()).empty()) << "the harness left processes running";
 }
 
+// [hosts] with two wrk processes here: the connections split over them (5
+// and 4), both warmed up and started together, their rates summed, the
+// merged latency marked as not exact and each one's percentiles kept.
+TEST_F(EndToEnd, SeveralWrkSplitTheConnectionsAndSumTheirRates) {
+    const fs::path scenario = temp.path() / "two-wrk.toml";
+    std::ofstream(scenario) << "description = \"two wrk\"\nrepetitions = 1\nwarmup = \"500ms\"\npin = \"none\"\n"
+                               "[handler]\ndelay = \"10ms\"\n"
+                               "[wrk]\nthreads = 2\nconnections = 9\nduration = \"2s\"\ntimeout = \"2s\"\n"
+                               "[hosts]\nclients = [{host = \"local\", processes = 2}]\n"
+                               "[[server]]\nmodel = \"prefork-epoll\"\n";
+    const fs::path out = temp.path() / "results";
+    Outcome outcome = run_harness({"run", scenario.string(), "--out", out.string()}, temp.path() / "output.txt");
+    ASSERT_EQ(outcome.status, 0) << outcome.output;
+    const fs::path dir = results_dir(out);
+    const std::vector<std::string> runs = lines_of(dir / "runs.csv");
+    ASSERT_EQ(runs.size(), 2u);
+    const std::vector<std::string> header = split_csv_line(runs[0]);
+    const std::vector<std::string> row = split_csv_line(runs[1]);
+    const auto at = [&](const std::string& name) {
+        const auto found = std::find(header.begin(), header.end(), name);
+        if (found == header.end()) throw std::runtime_error("runs.csv has no column " + name);
+        return row[static_cast<std::size_t>(found - header.begin())];
+    };
+    EXPECT_EQ(at("status"), "ok") << runs[1];
+    EXPECT_EQ(at("clients"), "2") << runs[1];
+    EXPECT_EQ(at("latency_exact"), "false") << runs[1];
+    EXPECT_TRUE(at("client_bound") == "true" || at("client_bound") == "false") << runs[1];
+
+    double rate = 0, requests = 0, lowest_p50 = 1e9, highest_p50 = 0;
+    for (const char* client : {"1", "2"}) {
+        const fs::path report = dir / "raw" / (std::string("run-001-client-") + client + "-wrk-report.json");
+        ASSERT_TRUE(fs::exists(report)) << report;
+        EXPECT_TRUE(fs::exists(dir / "raw" / (std::string("run-001-client-") + client + "-warmup-stdout.txt")));
+        const nlohmann::json json = nlohmann::json::parse(read_file(report));
+        const double count = json["requests"].get<double>();
+        EXPECT_GT(count, 0) << report;
+        requests += count;
+        rate += count / (json["duration_us"].get<double>() / 1e6);
+        for (const auto& p : json["percentiles"])
+            if (p[0].get<double>() == 50) {
+                lowest_p50 = std::min(lowest_p50, p[1].get<double>() / 1e3);
+                highest_p50 = std::max(highest_p50, p[1].get<double>() / 1e3);
+            }
+    }
+    EXPECT_EQ(std::stod(at("requests")), requests) << runs[1];
+    EXPECT_NEAR(std::stod(at("requests_per_s")), rate, 1e-6 * rate) << "the rates add up: " << runs[1];
+    EXPECT_GE(std::stod(at("latency_p50_ms")), lowest_p50 - 1e-9) << runs[1];
+    EXPECT_LE(std::stod(at("latency_p50_ms")), highest_p50 + 1e-9) << runs[1];
+
+    const std::vector<std::string> spectra = lines_of(dir / "latency-clients.csv");
+    ASSERT_FALSE(spectra.empty());
+    EXPECT_EQ(spectra[0], "run_id,server,client,client_name,percentile,latency_ms");
+    int first = 0, second = 0;
+    for (std::size_t i = 1; i < spectra.size(); ++i) {
+        const std::vector<std::string> line = split_csv_line(spectra[i]);
+        first += line[2] == "1" && line[3] == "local#1";
+        second += line[2] == "2" && line[3] == "local#2";
+    }
+    EXPECT_EQ(first, 103) << "each wrk's 103 percentiles";
+    EXPECT_EQ(second, 103);
+
+    const nlohmann::json meta = nlohmann::json::parse(read_file(dir / "meta.json"));
+    const nlohmann::json& clients = meta["runs"][0]["clients"];
+    ASSERT_EQ(clients.size(), 2u) << meta["runs"][0].dump();
+    EXPECT_NE(clients[0].get<std::string>().find(" -c 5 "), std::string::npos) << clients.dump();
+    EXPECT_NE(clients[1].get<std::string>().find(" -c 4 "), std::string::npos) << clients.dump();
+    EXPECT_GE(meta["runs"][0]["start_skew_ms"].get<double>(), 0);
+    EXPECT_NE(read_file(dir / "summary.md").find("*Several wrk:*"), std::string::npos) << "the summary says the latency is merged";
+    EXPECT_TRUE(processes_mentioning(temp.path().string()).empty()) << "the harness left processes running";
+}
+
 } // namespace
 } // namespace pb::harness

@@ -157,7 +157,8 @@ TEST_F(ResultsWriterTest, RunsHeaderIsExact) {
         "unserved_connections", "listen_queue_max", "listen_queue_end", "listen_queue_median", "little_bound_rps", "efficiency",
         "pinning", "wrk_cpus", "client_bound", "client_bound_reason", "server_killed", "mode", "generator", "cost", "offered_rps", "utilization", "send_lateness_p50_us", "send_lateness_p99_us", "loop", "restart_signal", "restarts", "sysctl", "idle_held", "idle_pss_before_kib", "idle_pss_held_kib",
         "idle_pss_after_kib", "idle_bytes_per_connection", "idle_server_processes", "idle_probes",
-        "idle_probe_p50_ms", "idle_probe_p99_ms", "idle_probe_max_ms", "idle_dropped"};
+        "idle_probe_p50_ms", "idle_probe_p99_ms", "idle_probe_max_ms", "idle_dropped",
+        "clients", "round_trip_ms", "little_bound_rtt_rps", "latency_exact"};
     EXPECT_EQ(rows[0], expected);
 }
 
@@ -294,6 +295,44 @@ TEST_F(ResultsWriterTest, LatencyInLongFormForMeasuredRunsOnly) {
     EXPECT_EQ(rows[1], (Row{"1", "prefork", "50", "105"}));
     EXPECT_EQ(rows[5], (Row{"1", "prefork", "99.9", "112.25"}));
     EXPECT_EQ(rows[6], (Row{"1", "prefork", "100", "140"}));
+}
+
+// A run that two wrk loaded (wrk_fleet.cpp): its latency is marked as
+// merged, Little's bound gains the round trip, and each wrk's percentiles
+// go to latency-clients.csv; without such runs there is no such file.
+RunResult fleet_run() {
+    RunResult run = ok_run();
+    run.fleet.clients = {"ssh://root@198.18.0.3#1: wrk -c 256", "ssh://root@198.18.0.4#1: wrk -c 256"};
+    run.fleet.round_trip_ms = 1;
+    WrkReport a = measured_report(), b = measured_report();
+    b.percentiles = {{50, 205}, {75, 206}, {90, 207.5}, {99, 209}, {99.9, 212.25}, {100, 240}};
+    run.fleet.wrk_reports = {a, b};
+    return run;
+}
+
+TEST_F(ResultsWriterTest, ARunOfSeveralWrkSaysItsLatencyIsMergedAndBoundsWithTheRoundTrip) {
+    const std::vector<RunResult> runs{fleet_run(), ok_run()};
+    write_runs_csv(dir_ / "runs.csv", runs);
+    const auto rows = records(parse_csv(read_file(dir_ / "runs.csv")));
+    ASSERT_EQ(rows.size(), 2u);
+    EXPECT_EQ(rows[0].at("clients"), "2");
+    EXPECT_EQ(rows[0].at("latency_exact"), "false");
+    EXPECT_EQ(rows[0].at("round_trip_ms"), "1");
+    EXPECT_NEAR(std::stod(rows[0].at("little_bound_rps")), 512 / 0.10025, 1e-6);
+    EXPECT_NEAR(std::stod(rows[0].at("little_bound_rtt_rps")), 512 / 0.10125, 1e-6) << "the round trip added";
+    EXPECT_EQ(rows[1].at("clients"), "");
+    EXPECT_EQ(rows[1].at("latency_exact"), "true");
+    EXPECT_EQ(rows[1].at("little_bound_rtt_rps"), "");
+
+    write_latency_clients_csv(dir_ / "latency-clients.csv", runs);
+    const auto spectra = parse_csv(read_file(dir_ / "latency-clients.csv"));
+    ASSERT_EQ(spectra.size(), 13u); // header + 6 percentiles of each wrk
+    EXPECT_EQ(spectra[0], (Row{"run_id", "server", "client", "client_name", "percentile", "latency_ms"}));
+    EXPECT_EQ(spectra[1], (Row{"1", "prefork", "1", "ssh://root@198.18.0.3#1", "50", "105"}));
+    EXPECT_EQ(spectra[7], (Row{"1", "prefork", "2", "ssh://root@198.18.0.4#1", "50", "205"}));
+
+    write_latency_clients_csv(dir_ / "none.csv", runs_);
+    EXPECT_FALSE(std::filesystem::exists(dir_ / "none.csv"));
 }
 
 // workers.csv has a column for every counter of the one list, in its order.

@@ -6,6 +6,11 @@ added: the server in one namespace, one prefork-load in each of two others.
 
 The second run's scenario is the file with its name suffixed "-rig" and the
 [hosts] table appended; meta.json keeps the text that ran.
+
+With --rtt MS (repeatable) the scenario runs through the rig only, once per
+value, with that round-trip time added on each client's link (netem; 0: none),
+its name suffixed "-rig-rtt<MS>ms". Where the kernel has no netem it refuses
+before running anything, saying so.
 """
 
 from __future__ import annotations
@@ -24,8 +29,8 @@ import rig as rigmod  # noqa: E402
 REPO = Path(__file__).resolve().parents[2]
 
 
-def with_hosts(text: str, rig: rigmod.Rig) -> str:
-    renamed, count = re.subn(r'^name\s*=\s*"([^"]*)"', r'name = "\1-rig"', text, count=1, flags=re.M)
+def with_hosts(text: str, rig: rigmod.Rig, suffix: str = "-rig") -> str:
+    renamed, count = re.subn(r'^name\s*=\s*"([^"]*)"', rf'name = "\1{suffix}"', text, count=1, flags=re.M)
     if count != 1:
         raise SystemExit("reference: the scenario needs a name = \"...\" line")
     return (renamed.rstrip("\n") + "\n\n[hosts]\n"
@@ -40,17 +45,38 @@ def run(harness: Path, scenario: Path, out: Path, build: Path) -> int:
     return subprocess.run([str(harness), "run", str(scenario), "--out", str(out), "--build-dir", str(build)]).returncode
 
 
+def round_trips(harness: Path, scenario: Path, out: Path, build: Path, rtts: list[float]) -> int:
+    if any(ms > 0 for ms in rtts) and (why := rigmod.netem_missing()) is not None:
+        print(f"reference: --rtt needs the netem qdisc, which this kernel lacks: {why}", file=sys.stderr)
+        return 2
+    status = 0
+    for ms in rtts:
+        added = {"client1": ms, "client2": ms} if ms > 0 else {}
+        with rigmod.Rig(["server", "client1", "client2"], rtt_ms=added) as rig, tempfile.TemporaryDirectory() as tmp:
+            suffix = f"-rig-rtt{ms:g}ms"
+            file = Path(tmp) / (scenario.stem + suffix + ".toml")
+            file.write_text(with_hosts(scenario.read_text(), rig, suffix))
+            status = run(harness, file, out, build) or status
+    return status
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="tests/hosts/reference.py", description=__doc__.split("\n\n")[0])
     parser.add_argument("scenario", type=Path)
     parser.add_argument("--out", type=Path, default=REPO / "results")
     parser.add_argument("--build-dir", type=Path, default=REPO / "build")
+    parser.add_argument("--rtt", type=float, action="append", default=[], metavar="MS",
+                        help="through the rig only, with this round trip on each client's link (repeatable; 0: none)")
     args = parser.parse_args(argv)
+    if any(ms < 0 for ms in args.rtt):
+        parser.error("--rtt: expected milliseconds, 0 or more")
     if (reason := rigmod.why_not_possible()) is not None:
         print(f"reference: no rig here: {reason}", file=sys.stderr)
         return 2
     build = args.build_dir.resolve()
     harness = build / "harness" / "prefork-bench"
+    if args.rtt:
+        return round_trips(harness, args.scenario, args.out, build, args.rtt)
     local = run(harness, args.scenario, args.out, build)
     with rigmod.Rig(["server", "client1", "client2"]) as rig, tempfile.TemporaryDirectory() as tmp:
         scenario = Path(tmp) / (args.scenario.stem + "-rig.toml")

@@ -240,6 +240,58 @@ def test_a_run_across_the_rig_merges_every_clients_load(rig, tmp_path):
         assert rig.ssh(name, "test -e " + str(remote_dir)).returncode == 1, name
 
 
+WRK_LOAD = """repetitions = 1
+pin = "none"
+warmup = "500ms"
+[handler]
+delay = "5ms"
+[wrk]
+threads = 2
+connections = 9
+duration = "2s"
+timeout = "2s"
+"""
+
+
+def test_wrk_across_the_rig_sums_the_clients_rates_and_keeps_each_spectrum(rig, tmp_path):
+    table = hosts_table(rig, server="server", clients=["client1", "client2"])
+    done = harness("run", scenario(tmp_path, table, WRK_LOAD), "--build-dir", BUILD, "--out", tmp_path / "results")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr
+    result = results_dir(tmp_path / "results")
+    meta = json.loads((result / "meta.json").read_text())
+    for name in ("client1", "client2"):
+        assert meta["hosts"][rig.hosts[name].url]["wrk"]["path"].endswith("/wrk"), name
+    assert "wrk" not in meta["hosts"][rig.hosts["server"].url]
+    run = meta["runs"][0]
+    server = rig.hosts["server"].address
+    assert [line.split(": ")[0] for line in run["clients"]] == [f"{rig.hosts['client1'].url}#1",
+                                                                f"{rig.hosts['client2'].url}#1"]
+    assert all(f"http://{server}:" in line for line in run["clients"]), run["clients"]
+    assert [" -c 5 " in run["clients"][0], " -c 4 " in run["clients"][1]] == [True, True], run["clients"]
+    assert 0 <= run["start_skew_ms"] < 50, run["start_skew_ms"]
+    parts = [json.loads((result / "raw" / f"run-001-client-{k}-wrk-report.json").read_text()) for k in (1, 2)]
+    assert all(part["requests"] > 0 for part in parts)
+    for k in (1, 2):
+        assert (result / "raw" / f"run-001-client-{k}-warmup-stdout.txt").exists()
+    runs = (result / "runs.csv").read_text().splitlines()
+    first = dict(zip(runs[0].split(","), runs[1].split(",")))
+    assert first["status"] == "ok", first["reason"]
+    assert first["clients"] == "2" and first["latency_exact"] == "false"
+    assert int(first["requests"]) == sum(part["requests"] for part in parts)
+    rate = sum(part["requests"] / (part["duration_us"] / 1e6) for part in parts)
+    assert float(first["requests_per_s"]) == pytest.approx(rate, rel=1e-6)
+    assert float(first["server_cpu_s"]) > 0, "the server was sampled on its host"
+    assert first["client_bound"] in ("true", "false")
+    spectra = (result / "latency-clients.csv").read_text().splitlines()
+    assert spectra[0] == "run_id,server,client,client_name,percentile,latency_ms"
+    names = {line.split(",")[3] for line in spectra[1:]}
+    assert names == {f"{rig.hosts['client1'].url}#1", f"{rig.hosts['client2'].url}#1"}
+    assert "*Several wrk:*" in (result / "summary.md").read_text()
+    assert meta["remote_dir"].startswith("/tmp/prefork-bench-")
+    for name in rig.hosts:
+        assert rig.ssh(name, "test -e " + meta["remote_dir"]).returncode == 1, name
+
+
 def test_a_local_server_with_remote_clients_is_reached_at_the_address_given(rig, tmp_path):
     bridge = str(next(rig.subnet.hosts()))  # this machine, as the namespaces reach it
     table = hosts_table(rig, server="local", clients=["client1", "client2"], server_address=bridge)

@@ -218,6 +218,18 @@ def test_legend_follows_the_table(three_servers):
     assert "| 1.00 |\n\n" + summary.LEGEND + "\n## Runs that did not succeed" in three_servers
 
 
+def test_runs_that_several_wrk_loaded_say_their_latency_is_merged(tmp_path):
+    from plots.summary.notes import MERGED_LATENCY_NOTE
+
+    def noted(name: str, **changes) -> bool:
+        results = results_dir(tmp_path, [run(1, "prefork", 50000, 1.5, **changes)], name=name)
+        return MERGED_LATENCY_NOTE in summary.summary_markdown(load_runs(results))
+
+    assert noted("merged", latency_exact="false", clients=2)
+    assert not noted("one-wrk", latency_exact="true")
+    assert not noted("older")  # a runs.csv from before the column
+
+
 def test_no_bound_without_delay(tmp_path):
     text = markdown(tmp_path, [run(1, "prefork", 50000, 1.5, delay_ms=0)])
     assert cells(text, "prefork", EFFICIENCY, BOUND, REQUESTS, P99) == (

@@ -1,0 +1,78 @@
+#include "measured_fleet.hpp"
+
+#include <fmt/format.h>
+#include <stdexcept>
+
+#include <nlohmann/json.hpp>
+
+#include "measure/usage_json.hpp"
+#include "remote/remote_server.hpp"
+#include "remote/shell_words.hpp"
+
+namespace pb::harness {
+
+ServerWindow::ServerWindow(const RunContext& context, LaunchedServer& server, int run) {
+    if (!server.remote()) {
+        local_.emplace(server.pid(), sample_interval);
+        local_->start();
+        return;
+    }
+    RemoteHost& host = dynamic_cast<RemoteServer&>(server).host();
+    ChildSpec spec = host.session->channel({host.pb_remote().string(), "sample", "--pid", std::to_string(server.pid()),
+                                            "--interval-ms", std::to_string(sample_interval.count())});
+    spec.stderr_file = context.raw_dir / fmt::format("run-{:03}-server-sampler-stderr.txt", run);
+    remote_ = std::make_unique<ChildProcess>(spec);
+    where_ = host.name();
+    const std::optional<std::string> line = remote_->read_line(std::chrono::seconds(20));
+    if (!line || *line != "pb-remote: sampling")
+        throw std::runtime_error(fmt::format("{}: pb-remote sample did not start: {}", where_, line.value_or("nothing")));
+}
+
+void ServerWindow::close(RunResult& result) {
+    std::string error;
+    if (local_) {
+        result.server_usage = local_->stop();
+        result.sampling.add(local_->cost());
+        error = local_->error();
+    } else {
+        // pb-remote sample prints its one line of JSON when its stdin ends.
+        remote_->close_stdin();
+        const std::optional<std::string> line = remote_->read_line(std::chrono::seconds(30));
+        remote_->wait_for(std::chrono::seconds(5));
+        try {
+            const nlohmann::json json = nlohmann::json::parse(line.value_or(""));
+            result.server_usage = usage_from_json(json.at("usage"));
+            result.sampling.add(cost_from_json(json.at("cost")));
+            error = json.at("error").get<std::string>();
+        } catch (const std::exception& bad) {
+            error = fmt::format("no usage from pb-remote sample on {}: {}", where_, bad.what());
+        }
+    }
+    if (!error.empty()) mark_suspect(result, "sampling the server: " + error);
+}
+
+FleetOutcome run_measured_fleet(const RunContext& context, LaunchedServer& server, int run,
+                                std::vector<FleetMember> members, std::chrono::nanoseconds limit, RunResult& result) {
+    for (const FleetMember& member : members) result.fleet.clients.push_back(member.name + ": " + shell_line(member.argv));
+    result.wrk_command = members.front().argv;
+    ClientFleet fleet(std::move(members), context.build_dir / "harness" / "pb-remote",
+                      fmt::format("{}.{}", context.run_marker, run), fmt::format("{}.{}", context.remote_marker, run));
+    ServerWindow window(context, server, run);
+    try {
+        fleet.start();
+        fleet.wait(limit, context.interrupted);
+    } catch (...) {
+        window.close(result);
+        throw;
+    }
+    window.close(result);
+    FleetOutcome outcome = fleet.collect();
+    result.wrk_usage = outcome.usage;
+    result.sampling.add(outcome.sampling);
+    result.fleet.start_skew_ms = outcome.start_skew_ms;
+    result.fleet.clock_uncertainty_ms = outcome.clock_uncertainty_ms;
+    for (const std::string& problem : outcome.problems) mark_suspect(result, problem);
+    return outcome;
+}
+
+} // namespace pb::harness
