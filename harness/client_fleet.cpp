@@ -140,7 +140,7 @@ void ClientFleet::wait(std::chrono::nanoseconds limit, const std::atomic<bool>* 
         if (all) return;
         if (interrupted && interrupted->load()) {
             stop_all();
-            throw std::runtime_error("interrupted");
+            throw std::runtime_error("the clients were stopped");
         }
         if (std::chrono::steady_clock::now() >= deadline) {
             stop_all();

@@ -1,60 +1,96 @@
 #include "measured_fleet.hpp"
 
 #include <fmt/format.h>
+#include <algorithm>
+#include <memory>
+#include <optional>
 #include <stdexcept>
+#include <string>
 
 #include <nlohmann/json.hpp>
 
+#include "common/child_process.hpp"
+#include "measure/listen_queue.hpp"
+#include "measure/tree_sampler.hpp"
 #include "measure/usage_json.hpp"
 #include "remote/remote_server.hpp"
 #include "remote/shell_words.hpp"
 
 namespace pb::harness {
+namespace {
 
-ServerWindow::ServerWindow(const RunContext& context, LaunchedServer& server, int run) {
-    if (!server.remote()) {
-        local_.emplace(server.pid(), sample_interval);
-        local_->start();
-        return;
-    }
-    RemoteHost& host = dynamic_cast<RemoteServer&>(server).host();
-    ChildSpec spec = host.session->channel({host.pb_remote().string(), "sample", "--pid", std::to_string(server.pid()),
-                                            "--interval-ms", std::to_string(sample_interval.count())});
-    spec.stderr_file = context.raw_dir / fmt::format("run-{:03}-server-sampler-stderr.txt", run);
-    remote_ = std::make_unique<ChildProcess>(spec);
-    where_ = host.name();
-    const std::optional<std::string> line = remote_->read_line(std::chrono::seconds(20));
-    if (!line || *line != "pb-remote: sampling")
-        throw std::runtime_error(fmt::format("{}: pb-remote sample did not start: {}", where_, line.value_or("nothing")));
-}
-
-void ServerWindow::close(RunResult& result) {
-    std::string error;
-    if (local_) {
-        result.server_usage = local_->stop();
-        result.sampling.add(local_->cost());
-        error = local_->error();
-    } else {
-        // pb-remote sample prints its one line of JSON when its stdin ends.
-        remote_->close_stdin();
-        const std::optional<std::string> line = remote_->read_line(std::chrono::seconds(30));
-        remote_->wait_for(std::chrono::seconds(5));
-        try {
-            const nlohmann::json json = nlohmann::json::parse(line.value_or(""));
-            result.server_usage = usage_from_json(json.at("usage"));
-            result.sampling.add(cost_from_json(json.at("cost")));
-            error = json.at("error").get<std::string>();
-        } catch (const std::exception& bad) {
-            error = fmt::format("no usage from pb-remote sample on {}: {}", where_, bad.what());
+// The server's tree over the clients' window.
+class ServerWindow {
+public:
+    // Sampling has begun when this returns; throws if it could not.
+    ServerWindow(const RunContext& context, LaunchedServer& server, int run) {
+        if (!server.remote()) {
+            queue_.emplace(server.port());
+            local_.emplace(server.pid(), sample_interval, [this] { queue_->sample(); });
+            local_->start();
+            return;
         }
+        RemoteHost& host = dynamic_cast<RemoteServer&>(server).host();
+        ChildSpec spec = host.session->channel({host.pb_remote().string(), "sample", "--pid", std::to_string(server.pid()),
+                                                "--interval-ms", std::to_string(sample_interval.count())});
+        spec.stderr_file = context.raw_dir / fmt::format("run-{:03}-server-sampler-stderr.txt", run);
+        remote_ = std::make_unique<ChildProcess>(spec);
+        where_ = host.name();
+        const std::optional<std::string> line = remote_->read_line(std::chrono::seconds(20));
+        if (!line || *line != "pb-remote: sampling")
+            throw std::runtime_error(fmt::format("{}: pb-remote sample did not start: {}", where_, line.value_or("nothing")));
     }
-    if (!error.empty()) mark_suspect(result, "sampling the server: " + error);
+
+    // The usage over the window into `result`; a sampling problem marks it suspect.
+    void close(RunResult& result) {
+        std::string error;
+        if (local_) {
+            result.server_usage = local_->stop();
+            result.sampling.add(local_->cost());
+            result.listen_queue = queue_->queue();
+            error = local_->error();
+        } else {
+            // pb-remote sample prints its one line of JSON when its stdin ends.
+            remote_->close_stdin();
+            const std::optional<std::string> line = remote_->read_line(std::chrono::seconds(30));
+            remote_->wait_for(std::chrono::seconds(5));
+            try {
+                const nlohmann::json json = nlohmann::json::parse(line.value_or(""));
+                result.server_usage = usage_from_json(json.at("usage"));
+                result.sampling.add(cost_from_json(json.at("cost")));
+                error = json.at("error").get<std::string>();
+            } catch (const std::exception& bad) {
+                error = fmt::format("no usage from pb-remote sample on {}: {}", where_, bad.what());
+            }
+        }
+        if (!error.empty()) mark_suspect(result, "sampling the server: " + error);
+    }
+
+private:
+    std::optional<ListenQueueSampler> queue_; // before local_: its ticks use it
+    std::optional<TreeSampler> local_;
+    std::unique_ptr<ChildProcess> remote_;
+    std::string where_;
+};
+
+} // namespace
+
+double shortest_round_trip(const std::vector<FleetMember>& members, const LaunchedServer& server) {
+    const RemoteHost* server_host = server.remote() ? &dynamic_cast<const RemoteServer&>(server).host() : nullptr;
+    std::optional<double> shortest;
+    for (const FleetMember& member : members) {
+        const RemoteHost* far = member.host ? member.host : server_host;
+        const double trip = far ? far->link.rtt_min_ms : 0;
+        shortest = std::min(shortest.value_or(trip), trip);
+    }
+    return shortest.value_or(0);
 }
 
 FleetOutcome run_measured_fleet(const RunContext& context, LaunchedServer& server, int run,
                                 std::vector<FleetMember> members, std::chrono::nanoseconds limit, RunResult& result) {
     for (const FleetMember& member : members) result.fleet.clients.push_back(member.name + ": " + shell_line(member.argv));
     result.wrk_command = members.front().argv;
+    result.fleet.round_trip_ms = shortest_round_trip(members, server);
     ClientFleet fleet(std::move(members), context.build_dir / "harness" / "pb-remote",
                       fmt::format("{}.{}", context.run_marker, run), fmt::format("{}.{}", context.remote_marker, run));
     ServerWindow window(context, server, run);
@@ -62,7 +98,11 @@ FleetOutcome run_measured_fleet(const RunContext& context, LaunchedServer& serve
         fleet.start();
         fleet.wait(limit, context.interrupted);
     } catch (...) {
-        window.close(result);
+        try {
+            window.close(result);
+        } catch (const std::exception&) {
+            // the clients' failure is the one to report
+        }
         throw;
     }
     window.close(result);

@@ -35,6 +35,13 @@ struct LoadPart {
     bool pin = true;                      // to wrk's CPUs, when pinned (this machine only)
 };
 int part_connections(int connections, const LoadPart& part);
+// Process `index` of `of`, the rest as by default.
+inline LoadPart part_of(int index, int of) {
+    LoadPart part;
+    part.index = index;
+    part.of = of;
+    return part;
+}
 
 std::vector<std::string> load_command(const RunContext& context, const ServerSpec& spec, const PlannedRun& planned,
                                       std::uint16_t port, const std::filesystem::path& json, const LoadPart& part = {});

@@ -129,18 +129,6 @@ ChildSpec wrk_spec(const RunContext& context, int id, std::vector<std::string> a
     return spec;
 }
 
-// The listen-queue sampling of a server's run: every tick, into `queue`.
-std::function<void()> sample_listen_queue(const LaunchedServer& server, ListenQueue& queue, std::vector<int>& lengths) {
-    return [&server, &queue, &lengths] {
-        const std::optional<int> length = listen_queue_length(server.port());
-        if (!length) throw std::runtime_error(fmt::format("the listen queue: nothing listened on port {}", server.port()));
-        queue.sampled = true;
-        queue.max = std::max(queue.max, *length);
-        queue.at_end = *length;
-        lengths.push_back(*length);
-    };
-}
-
 // Runs the client of `spec` to its end while the server (and its listen
 // queue) and the client are sampled; their usage, the sampling's cost, the
 // listen queue and any sampling error go into `result`.
@@ -148,9 +136,8 @@ std::function<void()> sample_listen_queue(const LaunchedServer& server, ListenQu
 // (the restarts of a run that has them).
 void run_sampled(const RunContext& context, LaunchedServer& server, const ChildSpec& spec, const std::string& client,
                  std::chrono::nanoseconds limit, RunResult& result, const std::function<void()>& also = {}) {
-    ListenQueue queue;
-    std::vector<int> queue_lengths;
-    std::function<void()> tick = sample_listen_queue(server, queue, queue_lengths);
+    ListenQueueSampler queue(server.port());
+    std::function<void()> tick = [&queue] { queue.sample(); };
     if (also) tick = [listen = std::move(tick), also] {
         listen();
         also();
@@ -176,12 +163,7 @@ void run_sampled(const RunContext& context, LaunchedServer& server, const ChildS
         throw;
     }
     stop_samplers();
-    if (!queue_lengths.empty()) {
-        auto middle = queue_lengths.begin() + static_cast<std::ptrdiff_t>(queue_lengths.size() / 2);
-        std::nth_element(queue_lengths.begin(), middle, queue_lengths.end());
-        queue.median = *middle;
-    }
-    result.listen_queue = queue;
+    result.listen_queue = queue.queue();
 }
 
 // Stops the server and keeps its counters over the measured window.

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <map>
 #include <stdexcept>
 #include <unistd.h>
@@ -22,6 +23,7 @@
 #include "results/results_dir.hpp"
 #include "results/results_writer.hpp"
 #include "results/summary.hpp"
+#include "open_fleet.hpp"
 #include "runner.hpp"
 #include "scenario/peer_definition.hpp"
 #include "scenario/run_plan.hpp"
@@ -40,6 +42,21 @@ std::filesystem::path default_wrk_script() {
 std::filesystem::path default_peers_dir() {
     std::filesystem::path in_source = std::filesystem::path(PREFORK_BENCH_SOURCE_DIR) / "peers";
     return std::filesystem::exists(in_source) ? in_source : std::filesystem::path("peers");
+}
+
+// How a run's load is split over its client processes ([hosts]): the
+// command above is the whole run's, as one client would run it.
+std::string describe_split(const Scenario& scenario, const PlannedRun& run) {
+    const int processes = scenario.hosts.client_processes();
+    std::vector<std::string> parts;
+    int index = 0;
+    for (const ClientHost& client : scenario.hosts.clients)
+        for (int k = 0; k < client.processes; ++k, ++index) {
+            const int connections = part_connections(run.connections, part_of(index, processes));
+            parts.push_back(fmt::format("{}#{} c={}", client.host.name(), k + 1, connections));
+        }
+    return fmt::format("split over {} client processes{}: {}", processes,
+                       scenario.generator == Generator::open ? " (the rate too, evenly)" : "", fmt::join(parts, ", "));
 }
 
 // The scenario's peers, read once; each must exist before any run starts.
@@ -91,6 +108,7 @@ void print_plan(const RunContext& context, const std::vector<PlannedRun>& plan) 
                    peer ? "" : " --listen 127.0.0.1:0 --stats FILE", open ? "load:   " : "wrk:    ", pipeline,
                    join_command(open ? load_command(context, server, run, 0, "FILE.json")
                                      : wrk_command(context, run.connections, scenario.wrk.duration, 0)));
+        if (uses_fleet(scenario)) fmt::print("  {}\n", describe_split(scenario, run));
     }
 }
 
@@ -207,7 +225,11 @@ int run_scenario(const ScenarioOptions& options, const std::atomic<bool>& interr
     const std::vector<int> counts = run_connections(scenario);
     int max_connections = *std::max_element(counts.begin(), counts.end());
     const bool idle = scenario.mode == Mode::idle_connections;
-    Preflight preflight = run_preflight(max_connections, !idle);
+    // wrk on this machine: a client here runs it (client hosts have their own).
+    const bool wrk_here = !idle && scenario.generator == Generator::wrk &&
+                          std::any_of(scenario.hosts.clients.begin(), scenario.hosts.clients.end(),
+                                      [](const ClientHost& client) { return client.host.local(); });
+    Preflight preflight = run_preflight(max_connections, wrk_here);
     context.wrk_path = preflight.wrk_path;
     // Idle connections arrive a batch at a time: the batch meets the backlog.
     for (const std::string& warning : preflight_warnings(preflight, idle ? scenario.idle.batch : max_connections))

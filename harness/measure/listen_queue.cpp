@@ -13,6 +13,7 @@
 #include <atomic>
 #include <cerrno>
 #include <charconv>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -179,6 +180,25 @@ std::optional<int> listen_queue_length(std::uint16_t port) {
         }
     }
     return listen_queue_length_proc(port);
+}
+
+void ListenQueueSampler::sample() {
+    const std::optional<int> length = listen_queue_length(port_);
+    if (!length) throw std::runtime_error("the listen queue: nothing listened on port " + std::to_string(port_));
+    lengths_.push_back(*length);
+}
+
+ListenQueue ListenQueueSampler::queue() const {
+    ListenQueue queue;
+    if (lengths_.empty()) return queue;
+    queue.sampled = true;
+    queue.max = *std::max_element(lengths_.begin(), lengths_.end());
+    queue.at_end = lengths_.back();
+    std::vector<int> sorted = lengths_;
+    const auto middle = sorted.begin() + static_cast<std::ptrdiff_t>(sorted.size() / 2);
+    std::nth_element(sorted.begin(), middle, sorted.end());
+    queue.median = *middle;
+    return queue;
 }
 
 } // namespace pb::harness

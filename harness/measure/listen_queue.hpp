@@ -3,6 +3,7 @@
 // socket(s): the kernel completed their handshake but no worker accepted them.
 #include <cstdint>
 #include <optional>
+#include <vector>
 
 namespace pb::harness {
 
@@ -15,6 +16,23 @@ struct ListenQueue {
     // The median over the samples: connections that waited for most of the
     // run, not a burst at its start or the closing at its end.
     int median = 0;
+};
+
+// The queue over a run: sample() on every tick of the server's sampler,
+// queue() after the last.
+class ListenQueueSampler {
+public:
+    explicit ListenQueueSampler(std::uint16_t port) : port_(port) {}
+    // Throws when nothing listens on the port (the server is gone) or the
+    // queue cannot be read.
+    void sample();
+    // max, the last length and the median of the samples; sampled = false
+    // when there was none.
+    ListenQueue queue() const;
+
+private:
+    std::uint16_t port_;
+    std::vector<int> lengths_;
 };
 
 // The summed accept-queue length of the LISTEN sockets on local port `port`

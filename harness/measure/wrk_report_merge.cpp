@@ -9,55 +9,76 @@ namespace {
 
 // A client's latency distribution as wrk reported it: the share of its
 // requests at or below x, straight between (min, 0), its percentiles and
-// (max, 100).
+// (max, 100). Where wrk gave several percentiles one latency (whole
+// microseconds make ties common) the share jumps there.
 class PercentileCurve {
 public:
     explicit PercentileCurve(const WrkReport& report) {
         points_.push_back({0, report.latency_min_ms});
-        for (const Percentile& p : report.percentiles) points_.push_back(p);
+        for (const Percentile& p : report.percentiles)
+            points_.push_back({p.percentile, std::max(p.latency_ms, points_.back().latency_ms)});
         points_.push_back({100, std::max(report.latency_max_ms, points_.back().latency_ms)});
     }
 
-    // In 0..100.
+    // In 0..100: after the jump at x, if there is one.
     double share_at_or_below(double latency_ms) const {
         if (latency_ms < points_.front().latency_ms) return 0;
         if (latency_ms >= points_.back().latency_ms) return 100;
-        // The last point at or below x: flat stretches take their highest percentile.
-        auto above = std::upper_bound(points_.begin(), points_.end(), latency_ms,
-                                      [](double x, const Percentile& p) { return x < p.latency_ms; });
-        const Percentile& high = *above;
-        const Percentile& low = *(above - 1);
-        const double span = high.latency_ms - low.latency_ms;
-        return low.percentile + (high.percentile - low.percentile) * (latency_ms - low.latency_ms) / span;
+        // The last point at or below x: a tie gives its highest percentile.
+        const auto above = std::upper_bound(points_.begin(), points_.end(), latency_ms,
+                                            [](double x, const Percentile& p) { return x < p.latency_ms; });
+        return along(*(above - 1), *above, latency_ms);
+    }
+
+    // In 0..100: before the jump at x, if there is one.
+    double share_below(double latency_ms) const {
+        if (latency_ms <= points_.front().latency_ms) return 0;
+        if (latency_ms > points_.back().latency_ms) return 100;
+        // The first point at or above x: a tie gives its lowest percentile.
+        const auto at = std::lower_bound(points_.begin(), points_.end(), latency_ms,
+                                         [](const Percentile& p, double x) { return p.latency_ms < x; });
+        return along(*(at - 1), *at, latency_ms);
     }
 
     const std::vector<Percentile>& points() const { return points_; }
 
 private:
+    // Straight from low to high, low.latency_ms <= x <= high.latency_ms, low below high.
+    static double along(const Percentile& low, const Percentile& high, double x) {
+        const double span = high.latency_ms - low.latency_ms;
+        if (span <= 0) return low.percentile;
+        return low.percentile + (high.percentile - low.percentile) * (x - low.latency_ms) / span;
+    }
+
     std::vector<Percentile> points_; // ascending in both
 };
 
 // The mixture's percentile p: the smallest latency whose weighted share
-// reaches p, found between the knots of every curve (the mixture is
-// straight between consecutive knots, so this is exact for the curves).
+// reaches p. Between consecutive knots of all the curves the mixture is
+// straight, from its value after the jump at the lower knot to its value
+// before the jump at the upper one; so p is either on such a stretch or at
+// a knot's jump.
 double mixture_percentile(const std::vector<PercentileCurve>& curves, const std::vector<double>& weights, double p) {
     std::vector<double> knots;
     for (const PercentileCurve& curve : curves)
         for (const Percentile& point : curve.points()) knots.push_back(point.latency_ms);
     std::sort(knots.begin(), knots.end());
     knots.erase(std::unique(knots.begin(), knots.end()), knots.end());
-    const auto share = [&](double x) {
+    const auto share = [&](double x, bool after_jump) {
         double total = 0;
-        for (std::size_t i = 0; i < curves.size(); ++i) total += weights[i] * curves[i].share_at_or_below(x);
+        for (std::size_t i = 0; i < curves.size(); ++i)
+            total += weights[i] * (after_jump ? curves[i].share_at_or_below(x) : curves[i].share_below(x));
         return total;
     };
-    double previous_x = knots.front(), previous_share = share(previous_x);
+    double previous_x = knots.front(), previous_share = share(previous_x, true);
     if (previous_share >= p) return previous_x;
     for (std::size_t k = 1; k < knots.size(); ++k) {
-        const double x = knots[k], at = share(x);
-        if (at >= p) return previous_x + (x - previous_x) * (p - previous_share) / (at - previous_share);
+        const double x = knots[k], before = share(x, false);
+        if (before >= p) return previous_x + (x - previous_x) * (p - previous_share) / (before - previous_share);
+        const double after = share(x, true);
+        if (after >= p) return x;
         previous_x = x;
-        previous_share = at;
+        previous_share = after;
     }
     return knots.back();
 }

@@ -78,9 +78,9 @@ std::optional<ClientBound> client_bound(const RunResult& run) {
         if (run.wrk.duration_s <= 0) return std::nullopt;
         return ClientBound{run.open.client_bound, run.open.client_bound_reason};
     }
-    // wrk on several clients was judged host by host (wrk_fleet.cpp).
-    if (run.fleet.client_bound) {
-        if (run.wrk.duration_s <= 0) return std::nullopt;
+    // wrk on several clients was judged machine by machine (wrk_fleet.cpp).
+    if (!run.fleet.clients.empty()) {
+        if (run.wrk.duration_s <= 0 || !run.fleet.client_bound) return std::nullopt;
         return ClientBound{*run.fleet.client_bound, run.fleet.client_bound_reason};
     }
     if (run.wrk.duration_s <= 0 || run.wrk_usage.processes == 0 || run.wrk_cpus <= 0) return std::nullopt;
@@ -92,6 +92,26 @@ std::optional<ClientBound> client_bound(const RunResult& run) {
                                                   : fmt::format("the {} CPUs its {} threads can use", usable, run.threads);
     return ClientBound{true, fmt::format("wrk used {:.1f} % of {} (at least {:.0f} %)", 100.0 * share, of,
                                          100.0 * client_bound_share)};
+}
+
+std::optional<ClientBound> client_bound_by_machine(const std::vector<MachineLoad>& machines) {
+    ClientBound verdict;
+    bool unknown = false;
+    for (const MachineLoad& machine : machines) {
+        const int usable = std::min(machine.threads, machine.cpus);
+        if (!machine.known || usable <= 0 || machine.window_s <= 0) {
+            unknown = true;
+            continue;
+        }
+        const double share = machine.cpu_s / machine.window_s / usable;
+        if (share < client_bound_share) continue;
+        verdict.bound = true;
+        verdict.reason += fmt::format("{}{}: wrk used {:.1f} % of the {} CPU{} its threads can use there (at least {:.0f} %)",
+                                      verdict.reason.empty() ? "" : "; ", machine.names, 100.0 * share, usable,
+                                      usable == 1 ? "" : "s", 100.0 * client_bound_share);
+    }
+    if (!verdict.bound && unknown) return std::nullopt;
+    return verdict;
 }
 
 } // namespace pb::harness

@@ -48,6 +48,23 @@ struct ClientBound {
 // prefork-load's own verdict.
 std::optional<ClientBound> client_bound(const RunResult& run);
 
+// What one machine's wrk processes did over a run that several wrk loaded:
+// hosts that share a kernel (one boot_id) are one machine, with one set of CPUs.
+struct MachineLoad {
+    std::string names;   // its hosts as the scenario names them
+    double cpu_s = 0;    // its wrk processes' CPU time over their window
+    double window_s = 0; // the measured window
+    int threads = 0;     // its wrk threads, all processes
+    int cpus = 0;        // its CPUs
+    bool known = true;   // every one of its processes' usage was read
+};
+
+// Bound where some machine's wrk used at least client_bound_share of the CPUs
+// its threads can use there (the reason names each such machine); not bound
+// where every machine was judged and none was; nothing where none was bound
+// and one could not be judged.
+std::optional<ClientBound> client_bound_by_machine(const std::vector<MachineLoad>& machines);
+
 // The nearest-rank percentile (0 < p <= 100): the smallest value that at
 // least p % of the values do not exceed; p = 100 is the maximum. Empty for
 // no values. For the idle-connections probes, where every sample is kept.

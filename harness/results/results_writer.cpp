@@ -200,10 +200,10 @@ const RunColumn run_columns[] = {
     // latency is exact (one wrk; prefork-load's histograms merged) or merged
     // from several wrk's percentiles (latency-clients.csv has each one's).
     {"clients", [](const RunResult& r, const Measured&) { return integer_if(!r.fleet.clients.empty(), r.fleet.clients.size()); }},
-    {"round_trip_ms", [](const RunResult& r, const Measured&) { return r.fleet.clients.empty() ? std::string() : number(r.fleet.round_trip_ms); }},
+    {"round_trip_ms", [](const RunResult& r, const Measured&) { return number(r.fleet.round_trip_ms); }},
     {"little_bound_rtt_rps", [](const RunResult& r, const Measured& m) {
-         const bool applies = !m.idle && r.generator != "open" && !r.fleet.clients.empty();
-         return applies ? number(little_bound_with_round_trip(r.connections, r.delay, r.work, r.fleet.round_trip_ms)) : std::string();
+         const bool applies = !m.idle && r.generator != "open" && r.fleet.round_trip_ms;
+         return applies ? number(little_bound_with_round_trip(r.connections, r.delay, r.work, *r.fleet.round_trip_ms)) : std::string();
      }},
     {"latency_exact", [](const RunResult& r, const Measured& m) {
          return m.latency ? std::string(r.fleet.wrk_reports.size() > 1 ? "false" : "true") : std::string();

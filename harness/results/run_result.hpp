@@ -59,16 +59,17 @@ struct FleetRun {
     double start_skew_ms = 0;
     double clock_uncertainty_ms = 0; // the skew is known to within this (the hosts' clock offsets)
     // The shortest round trip between a client and the server, as the SSH
-    // link measured it (remote/host_link.hpp: ssh's own time included, so
-    // a little long); 0 with client and server both here.
-    double round_trip_ms = 0;
+    // link measured it (measured_fleet.hpp; ssh's own time included, so a
+    // little long); 0 with client and server both here.
+    std::optional<double> round_trip_ms;
     // wrk only. Each client's own report, in the order of `clients` (its
     // spectrum: latency-clients.csv); the run's latency is merged from
     // them and is not exact (wrk_report_merge.hpp). prefork-load's
     // histograms merge exactly and need neither.
     std::vector<WrkReport> wrk_reports;
-    // wrk only: the client-bound verdict, judged host by host (each against
-    // its own CPUs). Unset: not judged here (metrics.cpp judges one wrk).
+    // wrk only: the client-bound verdict, judged machine by machine (each
+    // against its own CPUs: metrics.hpp's client_bound_by_machine). Unset:
+    // not known.
     std::optional<bool> client_bound;
     std::string client_bound_reason;
 };

@@ -103,6 +103,8 @@ void check_hosts(const TomlReader& reader, const Scenario& scenario) {
             reader.fail(open ? "load.connections" : "wrk.connections",
                         fmt::format("at least {} (threads {} × {} client processes) per run", processes * threads,
                                     threads, processes));
+    if (scenario.mode == Mode::idle_connections && processes > 1)
+        reader.fail("hosts.clients", "one local client process with mode = \"idle-connections\" (its client is the harness itself)");
     if (!hosts.remote()) return;
     if (scenario.mode == Mode::idle_connections)
         reader.fail("hosts", "local hosts only with mode = \"idle-connections\" (its client is the harness itself)");

@@ -314,6 +314,9 @@ TEST_F(EndToEnd, SeveralWrkSplitTheConnectionsAndSumTheirRates) {
     EXPECT_EQ(at("clients"), "2") << runs[1];
     EXPECT_EQ(at("latency_exact"), "false") << runs[1];
     EXPECT_TRUE(at("client_bound") == "true" || at("client_bound") == "false") << runs[1];
+    EXPECT_NE(at("listen_queue_max"), "") << "the local server's listen queue is sampled: " << runs[1];
+    EXPECT_EQ(at("round_trip_ms"), "0") << "clients and server here: " << runs[1];
+    EXPECT_EQ(at("little_bound_rtt_rps"), at("little_bound_rps")) << runs[1];
 
     double rate = 0, requests = 0, lowest_p50 = 1e9, highest_p50 = 0;
     for (const char* client : {"1", "2"}) {
@@ -356,6 +359,22 @@ TEST_F(EndToEnd, SeveralWrkSplitTheConnectionsAndSumTheirRates) {
     EXPECT_GE(meta["runs"][0]["start_skew_ms"].get<double>(), 0);
     EXPECT_NE(read_file(dir / "summary.md").find("*Several wrk:*"), std::string::npos) << "the summary says the latency is merged";
     EXPECT_TRUE(processes_mentioning(temp.path().string()).empty()) << "the harness left processes running";
+}
+
+// --dry-run of a scenario with several clients: the one command, and how
+// the run's connections split over the client processes; nothing is run.
+TEST_F(EndToEnd, DryRunShowsHowTheConnectionsSplitOverTheClients) {
+    const fs::path scenario = temp.path() / "split.toml";
+    std::ofstream(scenario) << "description = \"split\"\nrepetitions = 1\n[handler]\ndelay = \"10ms\"\n"
+                               "[wrk]\nthreads = 2\nconnections = 9\nduration = \"1s\"\n"
+                               "[hosts]\nclients = [{host = \"local\", processes = 2}]\n"
+                               "[[server]]\nmodel = \"prefork-epoll\"\n";
+    const fs::path out = temp.path() / "results";
+    Outcome outcome = run_harness({"run", scenario.string(), "--out", out.string(), "--dry-run"}, temp.path() / "output.txt");
+    ASSERT_EQ(outcome.status, 0) << outcome.output;
+    EXPECT_NE(outcome.output.find("split over 2 client processes: local#1 c=5, local#2 c=4"), std::string::npos)
+        << outcome.output;
+    EXPECT_FALSE(fs::exists(out)) << "a dry run writes no results";
 }
 
 } // namespace

@@ -169,6 +169,12 @@ TEST(HostsScenario, SeveralClientProcessesArePoisson) {
               std::string::npos);
 }
 
+TEST(HostsScenario, IdleConnectionsHaveTheHarnessAsTheirOneClient) {
+    EXPECT_NE(error_of("mode = \"idle-connections\"\n[hosts]\nclients = [{host = \"local\", processes = 2}]\n")
+                  .find("hosts.clients: expected one local client process with mode = \"idle-connections\""),
+              std::string::npos);
+}
+
 TEST(HostsScenario, SeveralClientsRunWrkOrPreforkLoad) {
     EXPECT_EQ(parse("[hosts]\nclients = [{host = \"local\", processes = 2}]\n[wrk]\nthreads = 1\n").hosts.client_processes(), 2);
     EXPECT_EQ(parse("[hosts]\nclients = [{host = \"local\", processes = 2}]\n" + open_load).hosts.client_processes(), 2);

@@ -169,5 +169,46 @@ TEST(ClientBound, UnknownWithoutWrksCpuTimeOrItsCpus) {
     EXPECT_FALSE(client_bound(idle));
 }
 
+// Several wrk (wrk across hosts): each machine against its own CPUs.
+MachineLoad machine(std::string names, double cpu_percent, int threads, int cpus, bool known = true) {
+    return {std::move(names), cpu_percent / 100.0 * 10, 10, threads, cpus, known};
+}
+
+TEST(ClientBoundByMachine, AMachineAtNinetyPercentOfWhatItsThreadsCanUseIsTheBottleneck) {
+    const std::optional<ClientBound> verdict = client_bound_by_machine(
+        {machine("ssh://a", 40, 4, 2), machine("ssh://b and ssh://c", 186, 8, 2)});
+    ASSERT_TRUE(verdict);
+    EXPECT_TRUE(verdict->bound);
+    EXPECT_EQ(verdict->reason, "ssh://b and ssh://c: wrk used 93.0 % of the 2 CPUs its threads can use there (at least 90 %)");
+    // One thread fills one CPU of a machine's four.
+    EXPECT_TRUE(client_bound_by_machine({machine("ssh://a", 95, 1, 4)})->bound);
+}
+
+TEST(ClientBoundByMachine, NoneBoundWhenEveryMachineWasJudgedBelow) {
+    const std::optional<ClientBound> verdict = client_bound_by_machine({machine("ssh://a", 170, 4, 2), machine("local", 50, 2, 2)});
+    ASSERT_TRUE(verdict);
+    EXPECT_FALSE(verdict->bound);
+    EXPECT_EQ(verdict->reason, "");
+}
+
+TEST(ClientBoundByMachine, UnknownWhenAMachineCouldNotBeJudgedAndNoneWasBound) {
+    EXPECT_FALSE(client_bound_by_machine({machine("ssh://a", 50, 4, 2), machine("ssh://b", 0, 4, 2, false)}));
+    EXPECT_FALSE(client_bound_by_machine({machine("ssh://a", 50, 4, 0)})) << "no CPUs known";
+    // A bound machine is enough to say so.
+    EXPECT_TRUE(client_bound_by_machine({machine("ssh://a", 190, 4, 2), machine("ssh://b", 0, 4, 2, false)})->bound);
+}
+
+TEST(ClientBound, ARunOfSeveralWrkTakesTheVerdictByMachine) {
+    RunResult run = run_with_wrk_at(199, 2); // summed over two machines: not one machine's share
+    run.fleet.clients = {"ssh://a#1: wrk", "ssh://b#1: wrk"};
+    EXPECT_FALSE(client_bound(run)) << "not judged by machine: not known";
+    run.fleet.client_bound = false;
+    ASSERT_TRUE(client_bound(run));
+    EXPECT_FALSE(client_bound(run)->bound);
+    run.fleet.client_bound = true;
+    run.fleet.client_bound_reason = "ssh://a: ...";
+    EXPECT_EQ(client_bound(run)->reason, "ssh://a: ...");
+}
+
 } // namespace
 } // namespace pb::harness

@@ -88,6 +88,23 @@ TEST(WrkReportMerge, TheBusierClientWeighsMore) {
     EXPECT_NEAR(merged.latency_at(90), 10 + (90.0 - 75) / 25 * 10, 1e-9);
 }
 
+TEST(WrkReportMerge, TiedPercentilesAreAJumpNotASlope) {
+    // wrk's whole microseconds: p50 to p52 all at 10 ms, p49 at 9 ms. The
+    // share jumps at 10 ms from 49 % to 52 %, so p50 and p51 are 10 ms.
+    const WrkReport tied = report(1000, 10, [](double p) { return p < 50 ? 9.0 * p / 49 : p <= 52 ? 10.0 : 10 + (p - 52) / 10; });
+    const WrkReport merged = merge_wrk_reports({tied, tied});
+    EXPECT_NEAR(merged.latency_at(49), 9.0, 1e-9);
+    EXPECT_NEAR(merged.latency_at(50), 10.0, 1e-9);
+    EXPECT_NEAR(merged.latency_at(51), 10.0, 1e-9);
+    EXPECT_NEAR(merged.latency_at(52), 10.0, 1e-9);
+    EXPECT_NEAR(merged.latency_at(53), 10.1, 1e-9);
+    // Beside a client whose every request took 20 ms, the jump is half as high.
+    const WrkReport slow = report(1000, 10, [](double) { return 20.0; });
+    const WrkReport beside = merge_wrk_reports({tied, slow});
+    EXPECT_NEAR(beside.latency_at(25), 10.0, 1e-9) << "25 % of all lies in the first client's jump (24.5 % to 26 %)";
+    EXPECT_NEAR(beside.latency_at(60), 20.0, 1e-9) << "every share from 50 % up lies at or before the second's 20 ms";
+}
+
 TEST(WrkReportMerge, OneReportIsItselfAndNoneIsAnError) {
     const WrkReport a = uniform(10, 1, 2);
     EXPECT_EQ(merge_wrk_reports({a}).percentiles.size(), a.percentiles.size());
