@@ -271,6 +271,11 @@ Scenario parse_scenario(std::string_view text, const std::filesystem::path& file
     if (scenario.generator == Generator::open && reader.has("wrk"))
         reader.fail("wrk", "no [wrk] table with load.generator = \"open\" (its keys are in [load])");
     read_servers(reader, root, scenario);
+    // The restarter ticks with the sampler of prefork-load's run: a wrk run has none.
+    if (scenario.generator != Generator::open)
+        for (std::size_t i = 0; i < scenario.servers.size(); ++i)
+            if (scenario.servers[i].restart_signal != 0)
+                reader.fail(fmt::format("server[{}].restart", i), "a run loaded by prefork-load ([load] generator = \"open\")");
     if (const toml::table* hosts = reader.subtable("hosts")) read_hosts(reader.nested(*hosts, "hosts."), *hosts, scenario.hosts);
     check_hosts(reader, scenario);
     // Costs travel in the query, which only our servers read (--cost-from-request).

@@ -168,6 +168,8 @@ TEST(OpenLoadScenario, MistakesAreNamedByKey) {
         {open + "rates = [100]\n[[server]]\nmodel = \"threadpool\"\nrestart = \"kill\"\n",
          "server[0].restart: expected a model with worker processes"},
         {open + "rates = [100]\n[[server]]\nmodel = \"prefork-epoll\"\nrestart = \"hup\"\n", "server[0].restart: expected \"kill\" or \"term\""},
+        {"[[server]]\nmodel = \"prefork-epoll\"\nrestart = \"kill\"\n",
+         "server[0].restart: expected a run loaded by prefork-load ([load] generator = \"open\")"},
         {open + "rates = [100]\n[[server]]\nmodel = \"prefork-epoll\"\nrestart_every = \"5s\"\n", "server[0].restart_every: expected a restart key"},
         {open + "rates = [100]\n[[server]]\nmodel = \"prefork-epoll\"\nsysctl = { \"../x\" = \"1\" }\n", "server[0].sysctl: expected kernel setting names"},
     };
