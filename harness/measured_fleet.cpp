@@ -75,6 +75,29 @@ private:
 
 } // namespace
 
+std::filesystem::path client_raw_file(const RunContext& context, int run, int client, const std::string& what) {
+    return context.raw_dir / fmt::format("run-{:03}-client-{}-{}", run, client, what);
+}
+
+std::vector<FleetMember> fleet_members(const RunContext& context, int run, const std::string& prefix) {
+    std::vector<FleetMember> members;
+    for (const ClientProcess& process : context.scenario->hosts.client_process_list()) {
+        FleetMember member;
+        member.name = process.name;
+        member.host = process.host->local() ? nullptr : &context.remote->at(*process.host->ssh);
+        if (!member.host) member.cpus = context.pinning.wrk_cpus;
+        member.stdout_file = client_raw_file(context, run, process.index + 1, prefix + "stdout.txt");
+        member.stderr_file = client_raw_file(context, run, process.index + 1, prefix + "stderr.txt");
+        members.push_back(std::move(member));
+    }
+    return members;
+}
+
+ClientFleet fleet_of(const RunContext& context, int run, std::vector<FleetMember> members) {
+    return ClientFleet(std::move(members), context.build_dir / "harness" / "pb-remote",
+                       fmt::format("{}.{}", context.run_marker, run), fmt::format("{}.{}", context.remote_marker, run));
+}
+
 double shortest_round_trip(const std::vector<FleetMember>& members, const LaunchedServer& server) {
     const RemoteHost* server_host = server.remote() ? &dynamic_cast<const RemoteServer&>(server).host() : nullptr;
     std::optional<double> shortest;
@@ -91,8 +114,7 @@ FleetOutcome run_measured_fleet(const RunContext& context, LaunchedServer& serve
     for (const FleetMember& member : members) result.fleet.clients.push_back(member.name + ": " + shell_line(member.argv));
     result.wrk_command = members.front().argv;
     result.fleet.round_trip_ms = shortest_round_trip(members, server);
-    ClientFleet fleet(std::move(members), context.build_dir / "harness" / "pb-remote",
-                      fmt::format("{}.{}", context.run_marker, run), fmt::format("{}.{}", context.remote_marker, run));
+    ClientFleet fleet = fleet_of(context, run, std::move(members));
     ServerWindow window(context, server, run);
     try {
         fleet.start();

@@ -14,6 +14,18 @@
 
 namespace pb::harness {
 
+// raw/run-NNN-client-K-WHAT: client K's (from 1) files of run NNN.
+std::filesystem::path client_raw_file(const RunContext& context, int run, int client, const std::string& what);
+
+// A member for each client process of the scenario (Hosts::client_process_list),
+// in order: its name, its host, its raw/ output files
+// (run-NNN-client-K-PREFIXstdout.txt and ...stderr.txt) and, on this machine,
+// wrk's CPUs. Its command and report are the caller's to fill in.
+std::vector<FleetMember> fleet_members(const RunContext& context, int run, const std::string& prefix = "");
+
+// The members as one fleet, carrying run `run`'s markers here and on the hosts.
+ClientFleet fleet_of(const RunContext& context, int run, std::vector<FleetMember> members);
+
 // Runs the members to their end (within limit) inside the server's window.
 // Fills result's client commands (and wrk_command: the first's), the round
 // trip between clients and server, the server's and the clients' usage, the

@@ -15,39 +15,26 @@ namespace {
 
 using std::chrono::milliseconds;
 
-std::filesystem::path raw_file(const RunContext& context, int run, int client, const char* what) {
-    return context.raw_dir / fmt::format("run-{:03}-client-{}-{}", run, client, what);
-}
-
 std::vector<FleetMember> members_of(const RunContext& context, const LaunchedServer& server, const PlannedRun& planned) {
     const Scenario& scenario = *context.scenario;
     const ServerSpec& spec = scenario.servers[planned.server];
     const Hosts& hosts = scenario.hosts;
-    std::vector<FleetMember> members;
+    std::vector<FleetMember> members = fleet_members(context, planned.id);
     LoadPart part;
-    part.of = hosts.client_processes();
+    part.of = static_cast<int>(members.size());
     part.server = server.remote() ? server.address() : hosts.address_for_clients();
-    for (const ClientHost& client : hosts.clients)
-        for (int k = 0; k < client.processes; ++k, ++part.index) {
-            FleetMember member;
-            const int number = part.index + 1;
-            member.name = fmt::format("{}#{}", client.host.name(), k + 1);
-            member.host = client.host.local() ? nullptr : &context.remote->at(*client.host.ssh);
-            member.report = raw_file(context, planned.id, number, "load-report.json");
-            member.stdout_file = raw_file(context, planned.id, number, "stdout.txt");
-            member.stderr_file = raw_file(context, planned.id, number, "stderr.txt");
-            LoadPart mine = part;
-            mine.pin = member.host == nullptr;
-            if (member.host) {
-                mine.program = member.host->prepared.build_dir / "load" / "prefork-load";
-                member.remote_report = context.remote_dir / member.report.filename();
-            } else {
-                member.cpus = context.pinning.wrk_cpus;
-            }
-            member.argv = load_command(context, spec, planned, server.port(),
-                                       member.host ? member.remote_report : member.report, mine);
-            members.push_back(std::move(member));
+    for (FleetMember& member : members) {
+        member.report = client_raw_file(context, planned.id, part.index + 1, "load-report.json");
+        LoadPart mine = part;
+        mine.pin = member.host == nullptr;
+        if (member.host) {
+            mine.program = member.host->prepared.build_dir / "load" / "prefork-load";
+            member.remote_report = context.remote_dir / member.report.filename();
         }
+        member.argv = load_command(context, spec, planned, server.port(),
+                                   member.host ? member.remote_report : member.report, mine);
+        ++part.index;
+    }
     return members;
 }
 

@@ -49,12 +49,9 @@ std::filesystem::path default_peers_dir() {
 std::string describe_split(const Scenario& scenario, const PlannedRun& run) {
     const int processes = scenario.hosts.client_processes();
     std::vector<std::string> parts;
-    int index = 0;
-    for (const ClientHost& client : scenario.hosts.clients)
-        for (int k = 0; k < client.processes; ++k, ++index) {
-            const int connections = part_connections(run.connections, part_of(index, processes));
-            parts.push_back(fmt::format("{}#{} c={}", client.host.name(), k + 1, connections));
-        }
+    for (const ClientProcess& process : scenario.hosts.client_process_list())
+        parts.push_back(fmt::format("{} c={}", process.name,
+                                    part_connections(run.connections, part_of(process.index, processes))));
     return fmt::format("split over {} client processes{}: {}", processes,
                        scenario.generator == Generator::open ? " (the rate too, evenly)" : "", fmt::join(parts, ", "));
 }

@@ -22,44 +22,32 @@ struct Phase {
     bool report;                       // report.lua writes its JSON
 };
 
-std::filesystem::path raw_file(const RunContext& context, int run, int client, const std::string& what) {
-    return context.raw_dir / fmt::format("run-{:03}-client-{}-{}", run, client, what);
-}
-
 std::vector<FleetMember> members_of(const RunContext& context, const LaunchedServer& server, const RunResult& result,
                                     const Phase& phase) {
     const Scenario& scenario = *context.scenario;
     const Hosts& hosts = scenario.hosts;
-    const int processes = hosts.client_processes();
     const std::string server_host = server.remote() ? server.address() : hosts.address_for_clients();
-    std::vector<FleetMember> members;
-    int index = 0;
-    for (const ClientHost& client : hosts.clients)
-        for (int k = 0; k < client.processes; ++k, ++index) {
-            FleetMember member;
-            member.program = "wrk";
-            member.name = fmt::format("{}#{}{}", client.host.name(), k + 1, phase.report ? "" : " (warm-up)");
-            member.host = client.host.local() ? nullptr : &context.remote->at(*client.host.ssh);
-            member.stdout_file = raw_file(context, result.id, index + 1, fmt::format("{}stdout.txt", phase.prefix));
-            member.stderr_file = raw_file(context, result.id, index + 1, fmt::format("{}stderr.txt", phase.prefix));
-            WrkPlace place{context.wrk_path, context.wrk_script, server_host};
-            if (member.host) {
-                place.program = member.host->wrk;
-                place.script = member.host->prepared.build_dir / "harness" / "report.lua";
-            } else {
-                member.cpus = context.pinning.wrk_cpus;
-            }
-            if (phase.report) {
-                member.report = raw_file(context, result.id, index + 1, "wrk-report.json");
-                member.remote_report = member.host ? context.remote_dir / member.report.filename() : member.report;
-                member.env.push_back("PREFORK_BENCH_REPORT=" + member.remote_report.string());
-            }
-            // Set for every wrk, 1 too (runner.cpp's wrk_spec says why).
-            member.env.push_back(fmt::format("PREFORK_BENCH_PIPELINE={}", scenario.wrk.pipeline));
-            member.argv = wrk_command(context, part_connections(result.connections, part_of(index, processes)), phase.duration,
-                                      server.port(), place);
-            members.push_back(std::move(member));
+    std::vector<FleetMember> members = fleet_members(context, result.id, phase.prefix);
+    const int processes = static_cast<int>(members.size());
+    for (int index = 0; index < processes; ++index) {
+        FleetMember& member = members[static_cast<std::size_t>(index)];
+        member.program = "wrk";
+        if (!phase.report) member.name += " (warm-up)";
+        WrkPlace place{context.wrk_path, context.wrk_script, server_host};
+        if (member.host) {
+            place.program = member.host->wrk;
+            place.script = member.host->prepared.build_dir / "harness" / "report.lua";
         }
+        if (phase.report) {
+            member.report = client_raw_file(context, result.id, index + 1, "wrk-report.json");
+            member.remote_report = member.host ? context.remote_dir / member.report.filename() : member.report;
+            member.env.push_back("PREFORK_BENCH_REPORT=" + member.remote_report.string());
+        }
+        // Set for every wrk, 1 too (runner.cpp's wrk_spec says why).
+        member.env.push_back(fmt::format("PREFORK_BENCH_PIPELINE={}", scenario.wrk.pipeline));
+        member.argv = wrk_command(context, part_connections(result.connections, part_of(index, processes)), phase.duration,
+                                  server.port(), place);
+    }
     return members;
 }
 
@@ -111,9 +99,7 @@ constexpr std::chrono::seconds barrier_allowance{10};
 
 void warm_up_wrk_fleet(const RunContext& context, LaunchedServer& server, RunResult& result) {
     const Scenario& scenario = *context.scenario;
-    ClientFleet warmup(members_of(context, server, result, {"warmup-", scenario.warmup, false}),
-                       context.build_dir / "harness" / "pb-remote", fmt::format("{}.{}", context.run_marker, result.id),
-                       fmt::format("{}.{}", context.remote_marker, result.id));
+    ClientFleet warmup = fleet_of(context, result.id, members_of(context, server, result, {"warmup-", scenario.warmup, false}));
     warmup.start();
     warmup.wait(scenario.warmup + std::chrono::seconds(30) + barrier_allowance, context.interrupted);
     warmup.collect(); // every warm-up's exit checked

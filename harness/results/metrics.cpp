@@ -10,15 +10,13 @@
 namespace pb::harness {
 
 std::optional<double> little_bound(int connections, std::chrono::nanoseconds delay, std::chrono::nanoseconds work) {
-    // Without a wait the handler is CPU bound and Little's law gives no
-    // useful ceiling, so no bound is claimed.
-    if (delay <= std::chrono::nanoseconds::zero()) return std::nullopt;
-    const double per_request_s = std::chrono::duration<double>(delay + work).count();
-    return static_cast<double>(connections) / per_request_s;
+    return little_bound_with_round_trip(connections, delay, work, 0);
 }
 
 std::optional<double> little_bound_with_round_trip(int connections, std::chrono::nanoseconds delay,
                                                    std::chrono::nanoseconds work, double round_trip_ms) {
+    // Without a wait the handler is CPU bound and Little's law gives no
+    // useful ceiling, so no bound is claimed.
     if (delay <= std::chrono::nanoseconds::zero()) return std::nullopt;
     const double per_request_s = std::chrono::duration<double>(delay + work).count() + round_trip_ms / 1e3;
     return static_cast<double>(connections) / per_request_s;

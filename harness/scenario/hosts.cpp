@@ -111,6 +111,14 @@ int Hosts::client_processes() const {
     return total;
 }
 
+std::vector<ClientProcess> Hosts::client_process_list() const {
+    std::vector<ClientProcess> list;
+    for (const ClientHost& client : clients)
+        for (int k = 1; k <= client.processes; ++k)
+            list.push_back({&client.host, static_cast<int>(list.size()), client.host.name() + "#" + std::to_string(k)});
+    return list;
+}
+
 std::vector<SshTarget> Hosts::remote_hosts() const {
     std::vector<SshTarget> hosts;
     auto add = [&hosts](const HostSpec& spec) {

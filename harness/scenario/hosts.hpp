@@ -42,6 +42,13 @@ struct ClientHost {
     int processes = 1; // generator processes on it; the load is split over all of them
 };
 
+// One generator process of a run's clients, in the order the load is split.
+struct ClientProcess {
+    const HostSpec* host = nullptr; // its host, in the Hosts it came from
+    int index = 0;                  // over all the client processes, from 0
+    std::string name;               // "local#1", "ssh://root@198.18.0.3#2": its host, then its number there
+};
+
 // How the hosts get this commit's binaries (hosts/host_preparation.hpp).
 enum class Prepare {
     check, // refuse a host whose binaries differ from the local build's
@@ -75,6 +82,8 @@ struct Hosts {
     std::string address_for_clients() const;
     // The client processes, in order: each client host repeated by its processes.
     int client_processes() const;
+    // Each of them, in that order.
+    std::vector<ClientProcess> client_process_list() const;
     // Every distinct remote host, the server first: what is prepared, checked and cleaned.
     std::vector<SshTarget> remote_hosts() const;
 };

@@ -210,11 +210,7 @@ TEST_F(EndToEnd, PipelinedRunSendsSeveralRequestsPerWrite) {
     std::vector<std::string> header = split_csv_line(runs[0]);
     std::vector<std::string> row = split_csv_line(runs[1]);
     ASSERT_EQ(row.size(), header.size()) << runs[1];
-    auto at = [&](const std::string& name) {
-        auto found = std::find(header.begin(), header.end(), name);
-        if (found == header.end()) throw std::runtime_error("runs.csv has no column " + name);
-        return row[static_cast<std::size_t>(found - header.begin())];
-    };
+    const auto at = [&](const std::string& name) { return csv_column(header, row, name); };
     EXPECT_EQ(at("status"), "ok") << runs[1];
     EXPECT_EQ(at("pipeline"), "4") << runs[1];
     EXPECT_EQ(at("errors_read"), "0") << runs[1];
@@ -261,11 +257,7 @@ TEST_F(EndToEnd, OpenLoopRunsPreforkLoadAtEachOfferedRate) {
     const std::vector<std::string> header = split_csv_line(runs[0]);
     for (std::size_t i = 1; i < runs.size(); ++i) {
         const std::vector<std::string> row = split_csv_line(runs[i]);
-        const auto at = [&](const std::string& name) {
-            const auto found = std::find(header.begin(), header.end(), name);
-            if (found == header.end()) throw std::runtime_error("runs.csv has no column " + name);
-            return row[static_cast<std::size_t>(found - header.begin())];
-        };
+        const auto at = [&](const std::string& name) { return csv_column(header, row, name); };
         EXPECT_EQ(at("status"), "ok") << runs[i];
         EXPECT_EQ(at("generator"), "open") << runs[i];
         EXPECT_EQ(at("cost"), "delay=fixed:5ms") << runs[i];
@@ -305,11 +297,7 @@ TEST_F(EndToEnd, SeveralWrkSplitTheConnectionsAndSumTheirRates) {
     ASSERT_EQ(runs.size(), 2u);
     const std::vector<std::string> header = split_csv_line(runs[0]);
     const std::vector<std::string> row = split_csv_line(runs[1]);
-    const auto at = [&](const std::string& name) {
-        const auto found = std::find(header.begin(), header.end(), name);
-        if (found == header.end()) throw std::runtime_error("runs.csv has no column " + name);
-        return row[static_cast<std::size_t>(found - header.begin())];
-    };
+    const auto at = [&](const std::string& name) { return csv_column(header, row, name); };
     EXPECT_EQ(at("status"), "ok") << runs[1];
     EXPECT_EQ(at("clients"), "2") << runs[1];
     EXPECT_EQ(at("latency_exact"), "false") << runs[1];

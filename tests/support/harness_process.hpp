@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <sys/wait.h>
@@ -49,6 +50,15 @@ inline std::vector<std::string> split_csv_line(const std::string& line) {
     }
     fields.push_back(field);
     return fields;
+}
+
+// The field of `row` under column `name` of `header` (runs.csv's first line);
+// throws when there is no such column.
+inline std::string csv_column(const std::vector<std::string>& header, const std::vector<std::string>& row,
+                              const std::string& name) {
+    const auto found = std::find(header.begin(), header.end(), name);
+    if (found == header.end()) throw std::runtime_error("runs.csv has no column " + name);
+    return row.at(static_cast<std::size_t>(found - header.begin()));
 }
 
 // The one results directory below out/<host>/.
