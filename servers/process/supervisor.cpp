@@ -155,17 +155,18 @@ bool Master::reap(bool respawn) {
             healthy = false;
             continue;
         }
-        fmt::print(stderr, "{}: worker {} (pid {}) {}; respawning\n", config_.name, slot, pid, describe_wait_status(status));
         auto now = Clock::now();
         deaths_.push_back(now);
         while (!deaths_.empty() && now - deaths_.front() > config_.death_window) deaths_.pop_front();
-        if (static_cast<int>(deaths_.size()) > config_.max_deaths) {
+        const bool crash_loop = static_cast<int>(deaths_.size()) > config_.max_deaths;
+        const bool replace = respawn && healthy && !crash_loop;
+        fmt::print(stderr, "{}: worker {} (pid {}) {}; {}\n", config_.name, slot, pid, describe_wait_status(status),
+                   replace ? "respawning" : "not replaced");
+        if (crash_loop && healthy)
             fmt::print(stderr, "{}: {} workers died within {} s; stopping\n", config_.name, deaths_.size(),
                        std::chrono::duration_cast<std::chrono::seconds>(config_.death_window).count());
-            healthy = false;
-            continue;
-        }
-        if (respawn && healthy) {
+        if (crash_loop) healthy = false;
+        if (replace) {
             ready_[static_cast<std::size_t>(slot)] = false;
             if (hooks_.on_respawn) hooks_.on_respawn(slot);
             spawn(slot);
