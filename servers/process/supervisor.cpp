@@ -136,6 +136,7 @@ void Master::drain_ready_reports() {
 
 bool Master::reap(bool respawn) {
     bool healthy = true;
+    bool crash_loop_reported = false;
     int status = 0;
     pid_t pid;
     // Deaths only: without WUNTRACED and WCONTINUED a worker that its pauser
@@ -162,9 +163,11 @@ bool Master::reap(bool respawn) {
         const bool replace = respawn && healthy && !crash_loop;
         fmt::print(stderr, "{}: worker {} (pid {}) {}; {}\n", config_.name, slot, pid, describe_wait_status(status),
                    replace ? "respawning" : "not replaced");
-        if (crash_loop && healthy)
+        if (crash_loop && !crash_loop_reported) {
+            crash_loop_reported = true;
             fmt::print(stderr, "{}: {} workers died within {} s; stopping\n", config_.name, deaths_.size(),
                        std::chrono::duration_cast<std::chrono::seconds>(config_.death_window).count());
+        }
         if (crash_loop) healthy = false;
         if (replace) {
             ready_[static_cast<std::size_t>(slot)] = false;

@@ -106,7 +106,8 @@ TEST_P(Supervisor, AllChildrenKilledAtOnceAreReplaced) {
 // the leak checker's tracer (AddressSanitizer), which must not be killed.
 TEST_P(Supervisor, CrashLoopStopsTheServer) {
     constexpr std::size_t deaths = 11;
-    ASSERT_NO_FATAL_FAILURE(start(short_delay, static_cast<int>(deaths) + 1));
+    TempPath stats("itest-stats");
+    ASSERT_NO_FATAL_FAILURE(start({"--delay", "10ms", "--stats", stats.str()}, static_cast<int>(deaths) + 1));
     const std::vector<pid_t> ready = server().children();
     ASSERT_EQ(ready.size(), deaths + 1);
     const std::vector<pid_t> killed(ready.begin(), ready.begin() + static_cast<std::ptrdiff_t>(deaths));
@@ -124,6 +125,11 @@ TEST_P(Supervisor, CrashLoopStopsTheServer) {
     EXPECT_NE(text.find("11 workers died within 10 s; stopping"), std::string::npos) << text;
     EXPECT_NE(text.find("; not replaced"), std::string::npos) << "the eleventh death was replaced\n" << text;
     for (pid_t child : before_last) EXPECT_FALSE(is_alive(child)) << "child " << child << " outlived the master";
+    // The log aside, the counters: ten replacements, none for the eleventh.
+    std::string error;
+    std::optional<StatsFile> file = read_stats(stats.str(), error);
+    ASSERT_TRUE(file.has_value()) << error;
+    EXPECT_EQ(file->sum("respawns"), deaths - 1);
 }
 
 TEST_P(Supervisor, ChildrenDieWithKilledMaster) {
