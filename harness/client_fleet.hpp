@@ -29,7 +29,7 @@ struct FleetMember {
     std::vector<std::string> argv;        // the generator's command, paths as on its host
     std::vector<std::string> env;         // NAME=VALUE added to its environment
     std::vector<int> cpus;                // this machine only: where it may run
-    std::filesystem::path remote_report;  // its report file on its host (remote members)
+    std::filesystem::path remote_report;  // where it writes its report: on its host (remote), or `report`
     std::filesystem::path report;         // raw/: where its report ends up; empty: it writes none
     std::filesystem::path stdout_file, stderr_file; // raw/
 };

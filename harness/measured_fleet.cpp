@@ -73,13 +73,15 @@ private:
     std::string where_;
 };
 
-} // namespace
-
+// raw/run-NNN-client-K-WHAT: client K's (from 1) files of run NNN.
 std::filesystem::path client_raw_file(const RunContext& context, int run, int client, const std::string& what) {
     return context.raw_dir / fmt::format("run-{:03}-client-{}-{}", run, client, what);
 }
 
-std::vector<FleetMember> fleet_members(const RunContext& context, int run, const std::string& prefix) {
+} // namespace
+
+std::vector<FleetMember> fleet_members(const RunContext& context, int run, const std::string& prefix,
+                                       const std::string& report) {
     std::vector<FleetMember> members;
     for (const ClientProcess& process : context.scenario->hosts.client_process_list()) {
         FleetMember member;
@@ -88,6 +90,10 @@ std::vector<FleetMember> fleet_members(const RunContext& context, int run, const
         if (!member.host) member.cpus = context.pinning.wrk_cpus;
         member.stdout_file = client_raw_file(context, run, process.index + 1, prefix + "stdout.txt");
         member.stderr_file = client_raw_file(context, run, process.index + 1, prefix + "stderr.txt");
+        if (!report.empty()) {
+            member.report = client_raw_file(context, run, process.index + 1, report);
+            member.remote_report = member.host ? context.remote_dir / member.report.filename() : member.report;
+        }
         members.push_back(std::move(member));
     }
     return members;

@@ -14,14 +14,13 @@
 
 namespace pb::harness {
 
-// raw/run-NNN-client-K-WHAT: client K's (from 1) files of run NNN.
-std::filesystem::path client_raw_file(const RunContext& context, int run, int client, const std::string& what);
-
 // A member for each client process of the scenario (Hosts::client_process_list),
-// in order: its name, its host, its raw/ output files
-// (run-NNN-client-K-PREFIXstdout.txt and ...stderr.txt) and, on this machine,
-// wrk's CPUs. Its command and report are the caller's to fill in.
-std::vector<FleetMember> fleet_members(const RunContext& context, int run, const std::string& prefix = "");
+// in order: its name, its host, its raw/ files (run-NNN-client-K-PREFIXstdout.txt
+// and ...stderr.txt; with a `report` name, run-NNN-client-K-REPORT, written
+// as remote_report: the same name in the hosts' remote_dir, or that file
+// here) and, on this machine, wrk's CPUs. Its command is the caller's.
+std::vector<FleetMember> fleet_members(const RunContext& context, int run, const std::string& prefix,
+                                       const std::string& report);
 
 // The members as one fleet, carrying run `run`'s markers here and on the hosts.
 ClientFleet fleet_of(const RunContext& context, int run, std::vector<FleetMember> members);

@@ -19,20 +19,15 @@ std::vector<FleetMember> members_of(const RunContext& context, const LaunchedSer
     const Scenario& scenario = *context.scenario;
     const ServerSpec& spec = scenario.servers[planned.server];
     const Hosts& hosts = scenario.hosts;
-    std::vector<FleetMember> members = fleet_members(context, planned.id);
+    std::vector<FleetMember> members = fleet_members(context, planned.id, "", "load-report.json");
     LoadPart part;
     part.of = static_cast<int>(members.size());
     part.server = server.remote() ? server.address() : hosts.address_for_clients();
     for (FleetMember& member : members) {
-        member.report = client_raw_file(context, planned.id, part.index + 1, "load-report.json");
         LoadPart mine = part;
         mine.pin = member.host == nullptr;
-        if (member.host) {
-            mine.program = member.host->prepared.build_dir / "load" / "prefork-load";
-            member.remote_report = context.remote_dir / member.report.filename();
-        }
-        member.argv = load_command(context, spec, planned, server.port(),
-                                   member.host ? member.remote_report : member.report, mine);
+        if (member.host) mine.program = member.host->prepared.build_dir / "load" / "prefork-load";
+        member.argv = load_command(context, spec, planned, server.port(), member.remote_report, mine);
         ++part.index;
     }
     return members;

@@ -27,7 +27,8 @@ std::vector<FleetMember> members_of(const RunContext& context, const LaunchedSer
     const Scenario& scenario = *context.scenario;
     const Hosts& hosts = scenario.hosts;
     const std::string server_host = server.remote() ? server.address() : hosts.address_for_clients();
-    std::vector<FleetMember> members = fleet_members(context, result.id, phase.prefix);
+    std::vector<FleetMember> members =
+        fleet_members(context, result.id, phase.prefix, phase.report ? "wrk-report.json" : "");
     const int processes = static_cast<int>(members.size());
     for (int index = 0; index < processes; ++index) {
         FleetMember& member = members[static_cast<std::size_t>(index)];
@@ -38,11 +39,7 @@ std::vector<FleetMember> members_of(const RunContext& context, const LaunchedSer
             place.program = member.host->wrk;
             place.script = member.host->prepared.build_dir / "harness" / "report.lua";
         }
-        if (phase.report) {
-            member.report = client_raw_file(context, result.id, index + 1, "wrk-report.json");
-            member.remote_report = member.host ? context.remote_dir / member.report.filename() : member.report;
-            member.env.push_back("PREFORK_BENCH_REPORT=" + member.remote_report.string());
-        }
+        if (phase.report) member.env.push_back("PREFORK_BENCH_REPORT=" + member.remote_report.string());
         // Set for every wrk, 1 too (runner.cpp's wrk_spec says why).
         member.env.push_back(fmt::format("PREFORK_BENCH_PIPELINE={}", scenario.wrk.pipeline));
         member.argv = wrk_command(context, part_connections(result.connections, part_of(index, processes)), phase.duration,
